@@ -1,0 +1,52 @@
+# Two commands matter: `make run` (set up and serve) and `make test` (set up and test).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+.PHONY: run test bench setup setup-dev translations db index demo clean
+
+run: setup db index demo
+	@echo "Kameng Help Portal: http://$(HOST):$(PORT)/"
+	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --threads 4 --worker-class gthread \
+		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: setup-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup-dev
+	$(PY) -m bench.run
+
+# The venv is rebuilt only when a requirements file changes.
+setup: $(VENV)/.installed translations
+setup-dev: $(VENV)/.installed-dev translations
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+translations:
+	@$(VENV)/bin/pybabel compile --use-fuzzy -q -d app/translations
+
+db:
+	$(FLASK) db upgrade
+
+index:
+	$(FLASK) kb reindex --if-stale
+
+demo:
+	$(FLASK) demo seed --if-empty
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,59 @@
+"""Application factory: load config, bind extensions, register blueprints. No logic here."""
+from flask import Flask
+
+from config import get_config
+
+
+def create_app(config_name=None, **overrides):
+    """Create the portal app; `overrides` replace config values (used by tests and tools)."""
+    app = Flask(__name__)
+    config_class = get_config(config_name)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.init_app(app.config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_readiness_checks(app)
+    _register_hooks(app)
+    return app
+
+
+def _init_extensions(app):
+    from app import i18n
+    from app.database import configure_engine
+    from app.extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app):
+    from app.api import bp as api_bp
+    from app.extensions import csrf
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+def _register_readiness_checks(app):
+    from app.main.health import check_database
+
+    app.extensions["portal_readiness_checks"] = {"database": check_database}
+
+
+def _register_hooks(app):
+    from app import cli, errors, i18n, navigation, observability, security
+
+    observability.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)

@@ -1,0 +1,1 @@
+"""Import every resource module so its routes register on the API blueprint."""

@@ -1,0 +1,10 @@
+"""Flask CLI commands; each feature contributes its own command group."""
+
+
+def init_app(app):
+    for group in _command_groups():
+        app.cli.add_command(group)
+
+
+def _command_groups():
+    return []

@@ -1,0 +1,55 @@
+"""App-wide error handlers: an HTML page in the site layout, or the API's JSON envelope."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+logger = logging.getLogger("portal.errors")
+
+ERROR_TEXT = {
+    400: (_l("请求有误"), _l("提交的内容无法识别,请返回上一页检查后重试。")),
+    403: (_l("无权访问"), _l("你没有权限查看这个页面。")),
+    404: (_l("页面不存在"), _l("你要找的页面不存在或已被移动。可以试试搜索帮助中心。")),
+    405: (_l("不支持的操作"), _l("这个页面不支持该操作。")),
+    413: (_l("文件太大"), _l("上传的内容超过了大小限制:每个文件不超过 5 MB,最多 5 个。")),
+    429: (_l("操作太频繁"), _l("请稍等片刻再试。这是为了保护你的信息不被他人反复尝试。")),
+    500: (_l("服务器出错了"), _l("我们已记录这个问题。你填写的内容没有提交成功,请稍后重试。")),
+    503: (_l("服务暂时不可用"), _l("系统正在维护或繁忙,你的信息没有被保存,请稍后重试。")),
+}
+
+
+def wants_json():
+    """Answer in JSON for the API and for clients that prefer it."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(code, message=None, **extra):
+    """Render the error page or JSON envelope for HTTP status `code`."""
+    title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    if wants_json():
+        body = {"error": {"code": code, "message": str(message or title)}}
+        body["error"].update(extra)
+        return jsonify(body), code
+    return render_template("errors/error.html", code=code, title=title, text=message or text), code
+
+
+def _handle_http_exception(exc):
+    return error_response(exc.code, exc.description if exc.code == 400 and wants_json() else None)
+
+
+def _handle_unexpected(exc):
+    db.session.rollback()
+    logger.exception("unhandled error on %s", request.path)
+    return error_response(500)
+
+
+def init_app(app):
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(InternalServerError, _handle_unexpected)
+    app.register_error_handler(Exception, _handle_unexpected)

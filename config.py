@@ -1,0 +1,134 @@
+"""Configuration classes: the only module that reads the environment."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url):
+    """Point postgres URLs at psycopg 3 (SQLAlchemy's bare postgresql:// means psycopg2)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _data_dir():
+    return Path(os.environ.get("PORTAL_DATA_DIR") or BASE_DIR / "instance").resolve()
+
+
+def _development_secret(data_dir):
+    """Keep a random key under the data dir so sessions survive restarts of `make run`."""
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+class Config:
+    ENV_NAME = "base"
+    DATA_DIR = _data_dir()
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    # None means "an SQLite file in DATA_DIR", filled in by init_app once DATA_DIR is final.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_SECONDS = 30
+    CONTENT_DIR = Path(os.environ.get("PORTAL_CONTENT_DIR") or BASE_DIR / "content").resolve()
+    DATA_SUBDIRS = {"SEARCH_INDEX_DIR": "search-index", "UPLOAD_DIR": "evidence", "OUTBOX_DIR": "outbox"}
+
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # An hour spent writing a complaint must not end in "CSRF token expired".
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    MAX_CONTENT_LENGTH = 30 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+    LANGUAGES = {"zh": "中文", "en": "English"}
+    LANGUAGE_COOKIE = "lang"
+    PORTAL_TIMEZONE = "Asia/Shanghai"
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")  # file | console | smtp
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "卡盟服务中心 <noreply@kameng.example>")
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    DEMO_DATA_ALLOWED = True
+
+    @staticmethod
+    def init_app(config):
+        """Derive paths from DATA_DIR (after test overrides) and check the settings."""
+        data_dir = Path(config["DATA_DIR"])
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for key, subdir in config["DATA_SUBDIRS"].items():
+            config.setdefault(key, data_dir / subdir)
+        uri = config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{data_dir / 'portal.sqlite3'}"
+        config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+    @staticmethod
+    def init_app(config):
+        Config.init_app(config)
+        if not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = _development_secret(Path(config["DATA_DIR"]))
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    DEMO_DATA_ALLOWED = False
+
+    @staticmethod
+    def init_app(config):
+        if not config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in production (PORTAL_ENV=production).")
+        Config.init_app(config)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name=None):
+    """Return the config class named by `name` or by PORTAL_ENV (default: development)."""
+    name = name or os.environ.get("PORTAL_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown PORTAL_ENV {name!r}; use one of {sorted(CONFIGS)}") from None

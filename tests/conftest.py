@@ -1,0 +1,121 @@
+"""Shared fixtures: an app per test on a fresh database (SQLite, and PostgreSQL when configured)."""
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition, reason):
+    """Skip a test whose dependency is missing, but fail it in CI where nothing may be skipped."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
+def _backends():
+    return ["sqlite", "postgresql"] if TEST_DATABASE_URL else ["sqlite"]
+
+
+def _migrate(app):
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _reset_postgresql(url):
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """Migrate one SQLite file per session; each test gets a copy."""
+    data_dir = tmp_path_factory.mktemp("template")
+    path = data_dir / "template.sqlite3"
+    _migrate(create_app("testing", DATA_DIR=data_dir, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """Migrate the PostgreSQL test database once per session."""
+    from config import normalize_database_url
+
+    url = normalize_database_url(TEST_DATABASE_URL)
+    _reset_postgresql(url)
+    _migrate(create_app("testing", SQLALCHEMY_DATABASE_URI=url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def search_index_dir(tmp_path_factory):
+    """Build the search index once per session from the real content."""
+    from app.kb import search
+
+    index_dir = tmp_path_factory.mktemp("search-index")
+    app = create_app("testing", DATA_DIR=tmp_path_factory.mktemp("index-build"), SEARCH_INDEX_DIR=index_dir)
+    with app.app_context():
+        search.rebuild_index()
+    return index_dir
+
+
+def _truncate_all(app):
+    with app.app_context():
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        if tables:
+            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+
+
+@pytest.fixture(params=_backends())
+def database_url(request, tmp_path):
+    """A freshly migrated, empty database for one test."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgresql_url")
+        yield url
+        return
+    path = tmp_path / "portal.sqlite3"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path, search_index_dir):
+    app = create_app("testing", DATA_DIR=tmp_path / "data", SQLALCHEMY_DATABASE_URI=database_url,
+                     SEARCH_INDEX_DIR=search_index_dir)
+    if database_url.startswith("postgresql"):
+        _truncate_all(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield app
