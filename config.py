@@ -44,6 +44,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_SECONDS = 30
     CONTENT_DIR = Path(os.environ.get("PORTAL_CONTENT_DIR") or BASE_DIR / "content").resolve()
+    # Rebuild the search index at start-up when it is missing, stale or corrupt.
+    SEARCH_AUTO_REINDEX = _env_bool("SEARCH_AUTO_REINDEX", True)
     DATA_SUBDIRS = {"SEARCH_INDEX_DIR": "search-index", "UPLOAD_DIR": "evidence", "OUTBOX_DIR": "outbox"}
 
     REDIS_URL = os.environ.get("REDIS_URL")
@@ -74,13 +76,14 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "卡盟服务中心 <noreply@kameng.example>")
 
+    COUNTER_FLUSH_SECONDS = float(os.environ.get("COUNTER_FLUSH_SECONDS", "30"))
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     DEMO_DATA_ALLOWED = True
 
     @staticmethod
     def init_app(config):
         """Derive paths from DATA_DIR (after test overrides) and check the settings."""
-        data_dir = Path(config["DATA_DIR"])
+        data_dir = config["DATA_DIR"] = Path(config["DATA_DIR"])
         data_dir.mkdir(parents=True, exist_ok=True)
         for key, subdir in config["DATA_SUBDIRS"].items():
             config.setdefault(key, data_dir / subdir)

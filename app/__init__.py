@@ -21,7 +21,10 @@ def create_app(config_name=None, **overrides):
 def _init_extensions(app):
     from app import i18n
     from app.database import configure_engine
+    from app import counters
     from app.extensions import babel, csrf, db, limiter, migrate
+    from app.kb import services as kb_services
+    from app.notifications import models as notification_models  # noqa: F401  (tables for migrations)
 
     db.init_app(app)
     with app.app_context():
@@ -30,22 +33,27 @@ def _init_extensions(app):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    counters.init_app(app)
+    kb_services.init_app(app)
 
 
 def _register_blueprints(app):
     from app.api import bp as api_bp
     from app.extensions import csrf
+    from app.kb import bp as kb_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(kb_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
 
 
 def _register_readiness_checks(app):
+    from app.kb.services import index_health
     from app.main.health import check_database
 
-    app.extensions["portal_readiness_checks"] = {"database": check_database}
+    app.extensions["portal_readiness_checks"] = {"database": check_database, "search_index": index_health}
 
 
 def _register_hooks(app):

@@ -7,4 +7,6 @@ def init_app(app):
 
 
 def _command_groups():
-    return []
+    from app.kb.cli import kb_cli
+
+    return [kb_cli]

@@ -1,0 +1,188 @@
+"""Load and validate the Markdown knowledge base: the source of truth the search index derives from."""
+import datetime as dt
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import nh3
+import yaml
+from markdown.extensions.toc import TocExtension, slugify_unicode
+
+ARTICLE_TYPES = {"faq": "faq", "guide": "guides"}
+REQUIRED_FIELDS = ("title", "title_en", "summary", "summary_en", "category", "tags", "keywords", "updated",
+                   "related")
+LIST_FIELDS = ("tags", "keywords", "related")
+ALLOWED_TAGS = {"a", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote", "h2", "h3", "h4",
+                "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "div", "span", "input"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "div": {"class"},
+                      "ul": {"class"}, "li": {"class"}, "th": {"align"}, "td": {"align"},
+                      "input": {"type", "disabled", "checked"}, "span": {"class"}}
+_TASK_ITEM = re.compile(r"<li>\[( |x|X)\]\s*")
+
+
+class ContentError(ValueError):
+    """The content folder holds an invalid article; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    name_en: str
+    description: str
+    description_en: str
+
+
+@dataclass
+class Article:
+    slug: str
+    type: str
+    title: str
+    title_en: str
+    summary: str
+    summary_en: str
+    category: str
+    tags: list
+    keywords: list
+    updated: dt.date
+    related: list
+    body_markdown: str
+    html: str = ""
+    toc: list = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def url_path(self):
+        return f"/help/{ARTICLE_TYPES[self.type]}/{self.slug}"
+
+
+@dataclass
+class KnowledgeBase:
+    articles: dict
+    categories: dict
+    content_hash: str
+
+    def by_type(self, article_type):
+        return [a for a in self.articles.values() if a.type == article_type]
+
+    def in_category(self, category_id):
+        return [a for a in self.articles.values() if a.category == category_id]
+
+    def get(self, slug, article_type=None):
+        article = self.articles.get(slug)
+        if article and (article_type is None or article.type == article_type):
+            return article
+        return None
+
+
+def content_hash(content_dir):
+    """Hash every file under the content folder: the index is stale when this changes."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(content_dir).rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(content_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_knowledge_base(content_dir):
+    """Read, validate and render every article; raise ContentError on the first problem."""
+    content_dir = Path(content_dir)
+    categories = _load_categories(content_dir / "categories.yaml")
+    articles = {}
+    for article_type, folder in ARTICLE_TYPES.items():
+        for path in sorted((content_dir / folder).glob("*.md")):
+            article = _parse_article(path, article_type, categories)
+            if article.slug in articles:
+                raise ContentError(f"{path}: slug {article.slug!r} is used twice")
+            articles[article.slug] = article
+    _check_related(articles, content_dir)
+    return KnowledgeBase(articles=articles, categories=categories, content_hash=content_hash(content_dir))
+
+
+_cache = {}
+_cache_lock = threading.Lock()
+
+
+def cached_knowledge_base(content_dir):
+    """Return the loaded knowledge base, reloading only when the content changed."""
+    current_hash = content_hash(content_dir)
+    with _cache_lock:
+        cached = _cache.get(str(content_dir))
+        if cached is None or cached.content_hash != current_hash:
+            cached = _cache[str(content_dir)] = load_knowledge_base(content_dir)
+        return cached
+
+
+def _load_categories(path):
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path}: cannot read categories ({exc})") from exc
+    return {entry["id"]: Category(**entry) for entry in entries}
+
+
+def _split_front_matter(path):
+    text = path.read_text(encoding="utf-8")
+    match = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.S)
+    if not match:
+        raise ContentError(f"{path}: missing YAML front matter between '---' lines")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: front matter is not valid YAML ({exc})") from exc
+    return meta, match.group(2)
+
+
+def _parse_article(path, article_type, categories):
+    meta, body = _split_front_matter(path)
+    for name in REQUIRED_FIELDS:
+        if meta.get(name) in (None, "", []) and not (name == "related" and meta.get(name) == []):
+            raise ContentError(f"{path}: field {name!r} is missing or empty")
+    for name in LIST_FIELDS:
+        if not isinstance(meta[name], list):
+            raise ContentError(f"{path}: field {name!r} must be a list")
+    if meta["category"] not in categories:
+        raise ContentError(f"{path}: field 'category' names unknown category {meta['category']!r}")
+    if not isinstance(meta["updated"], dt.date):
+        raise ContentError(f"{path}: field 'updated' must be a date like 2026-11-20")
+    if not body.strip():
+        raise ContentError(f"{path}: the article body is empty")
+    article = Article(slug=path.stem, type=article_type, body_markdown=body,
+                      **{name: meta[name] for name in REQUIRED_FIELDS})
+    article.tags = [str(t) for t in article.tags]
+    article.keywords = [str(k) for k in article.keywords]
+    article.html, article.toc = render_markdown(body)
+    article.text = nh3.clean(article.html, tags=set()).strip()
+    return article
+
+
+def _check_related(articles, content_dir):
+    for article in articles.values():
+        for slug in article.related:
+            if slug not in articles:
+                folder = ARTICLE_TYPES[article.type]
+                raise ContentError(f"{content_dir / folder / (article.slug + '.md')}: field 'related' names "
+                                   f"unknown article {slug!r}")
+
+
+def render_markdown(body):
+    """Render Markdown to sanitized HTML; return (html, [(level, id, title), ...])."""
+    converter = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code",
+                                              TocExtension(slugify=slugify_unicode, toc_depth="2-3")])
+    html = converter.convert(body)
+    html = _TASK_ITEM.sub(lambda m: '<li class="task"><input type="checkbox" disabled'
+                          + (" checked" if m.group(1).lower() == "x" else "") + "> ", html)
+    html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer")
+    toc = [(token["level"], token["id"], token["name"]) for token in _flatten(converter.toc_tokens)]
+    return html, toc
+
+
+def _flatten(tokens):
+    for token in tokens:
+        yield token
+        yield from _flatten(token["children"])

@@ -1,0 +1,98 @@
+"""Turn what a user typed into a Whoosh query: normalised script, synonyms, pinyin and spelling fixes."""
+import re
+from dataclasses import dataclass, field
+
+from whoosh.query import Or, Term
+
+from app.kb import analysis
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 240
+CHINESE_FIELDS = ("title", "keywords", "summary", "body")
+ENGLISH_FIELDS = ("title_en", "summary_en", "tags")
+EXPANSION_WEIGHT = 0.7
+CORRECTION_WEIGHT = 0.9
+PINYIN_WEIGHT = 0.6
+
+
+@dataclass
+class QueryPlan:
+    original: str
+    normalized: str
+    terms: list = field(default_factory=list)
+    query: object = None
+    suggestion: str | None = None
+
+
+def plan_query(raw, synonyms, pinyin_map, searcher):
+    """Plan a search for `raw`; `searcher` may be None (fallback scan: no Whoosh query is built)."""
+    normalized = analysis.normalize(raw)[:MAX_QUERY_CHARS]
+    plan = QueryPlan(original=(raw or "").strip(), normalized=normalized)
+    if not normalized:
+        return plan
+    corrected = _corrected(normalized, pinyin_map, searcher)
+    if corrected != normalized:
+        plan.suggestion = corrected
+    expansions = analysis.expand_synonyms(" ".join({normalized, corrected}), synonyms)
+    texts = [(normalized, 1.0)] + ([(corrected, CORRECTION_WEIGHT)] if plan.suggestion else [])
+    texts += [(phrase, EXPANSION_WEIGHT) for phrase in expansions]
+    plan.terms = list(dict.fromkeys(w for text, _ in texts for w in analysis.words(text)))
+    if searcher is not None:
+        plan.query = _whoosh_query(texts, normalized, searcher.schema)
+    return plan
+
+
+def _whoosh_query(texts, normalized, schema):
+    boosts = {}
+    for text, weight in texts:
+        for fieldname in CHINESE_FIELDS + ENGLISH_FIELDS:
+            for token in schema[fieldname].process_text(text, mode="query"):
+                key = (fieldname, token)
+                boosts[key] = max(boosts.get(key, 0), weight)
+    for key in _pinyin_keys(normalized):
+        boosts[("pinyin", key)] = max(boosts.get(("pinyin", key), 0), PINYIN_WEIGHT)
+    if not boosts:
+        return None
+    terms = sorted(boosts.items(), key=lambda item: -item[1])[:MAX_TERMS]
+    return Or([Term(fieldname, token, boost=weight) for (fieldname, token), weight in terms], scale=0.9)
+
+
+def _pinyin_keys(text):
+    """Pinyin of every 2–4 character window and of joined Latin words: 退宽 -> tuikuan, 'tui kuan' -> tuikuan."""
+    keys = {analysis.pinyin_of(window) for window in analysis.han_windows(text)}
+    latin = re.findall(r"[a-z]+", text)
+    for size in (1, 2, 3):
+        keys.update("".join(latin[i:i + size]) for i in range(len(latin) - size + 1))
+    return {key for key in keys if len(key) >= 2}
+
+
+def _corrected(text, pinyin_map, searcher):
+    """Replace homophone typos, pinyin and misspelt English words with the words our articles use."""
+    if not pinyin_map:
+        return text
+    reader = searcher.reader() if searcher is not None else None
+    for window in sorted(set(analysis.han_windows(text)), key=len, reverse=True):
+        word = pinyin_map.get(analysis.pinyin_of(window))
+        if word and word != window and window in text and not _is_known(reader, window):
+            text = text.replace(window, word)
+    return re.sub(r"[a-z]+(?:\s+[a-z]+)*", lambda m: _correct_latin(m.group(0), pinyin_map, searcher), text)
+
+
+def _is_known(reader, word):
+    return reader is not None and any(reader.doc_frequency(f, word) for f in ("title", "keywords", "summary"))
+
+
+def _correct_latin(phrase, pinyin_map, searcher):
+    joined = phrase.replace(" ", "")
+    if joined in pinyin_map:
+        return pinyin_map[joined]
+    if searcher is None:
+        return phrase
+    reader = searcher.reader()
+    corrector = searcher.corrector("spell_en")
+    fixed = []
+    for word in phrase.split():
+        known = len(word) < 4 or reader.doc_frequency("spell_en", word) or word in pinyin_map
+        suggestions = [] if known else corrector.suggest(word, limit=1, maxdist=2)
+        fixed.append(suggestions[0] if suggestions else word)
+    return " ".join(fixed)

@@ -1,0 +1,102 @@
+"""Help-center services: the loaded articles, search, view counts and helpfulness votes."""
+import hashlib
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app import counters
+from app.extensions import db
+from app.kb import analysis, search
+from app.kb.content import cached_knowledge_base
+from app.kb.models import ArticleVote
+
+VIEW_COUNTER = "article_view"
+VOTE_REASONS = ("outdated", "unclear", "not_my_problem", "did_not_work", "other")
+# Shown as "most read" until real view counts exist.
+STARTER_ARTICLES = ("card-code-invalid", "recharge-not-arrived", "refund-policy", "complaint-processing-time",
+                    "fake-customer-service", "account-stolen")
+
+
+class AlreadyVoted(Exception):
+    """This visitor has already voted on this article."""
+
+
+def knowledge_base():
+    """Return the loaded, validated articles of this app's content folder."""
+    return cached_knowledge_base(current_app.config["CONTENT_DIR"])
+
+
+def search_articles(query, article_type=None, category=None, page=1, per_page=10):
+    """Search the help center with the app's index and synonyms."""
+    content_dir = current_app.config["CONTENT_DIR"]
+    return search.search(knowledge_base(), current_app.config["SEARCH_INDEX_DIR"],
+                         analysis.load_synonyms(content_dir), query, article_type=article_type,
+                         category=category, page=page, per_page=per_page)
+
+
+def reindex():
+    """Rebuild the search index from content/ now."""
+    return search.rebuild_index(knowledge_base(), current_app.config["SEARCH_INDEX_DIR"])
+
+
+def index_health():
+    """Readiness check: None when the index serves the current content, else the problem."""
+    problem = search.index_problem(knowledge_base(), current_app.config["SEARCH_INDEX_DIR"])
+    return f"search index {problem}" if problem else None
+
+
+def record_view(slug):
+    """Count a page view in memory (flushed in batches, never a write per view)."""
+    counters.record(VIEW_COUNTER, slug)
+
+
+def most_read(limit=6):
+    """Return the most viewed articles, topped up with starter articles while counts are thin."""
+    kb = knowledge_base()
+    views = counters.totals(VIEW_COUNTER)
+    ranked = sorted((slug for slug in views if slug in kb.articles), key=lambda s: (-views[s], s))
+    ranked += [slug for slug in STARTER_ARTICLES if slug not in ranked]
+    return [kb.articles[slug] for slug in ranked[:limit]]
+
+
+def visitor_key(visitor_id):
+    """Hash the visitor cookie so stored votes carry no usable identifier."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hashlib.sha256(secret + b":" + visitor_id.encode()).hexdigest()
+
+
+def record_vote(slug, visitor_id, helpful, reason=None, comment=None):
+    """Store one visitor's vote on an article; raise AlreadyVoted on a second vote."""
+    db.session.add(ArticleVote(slug=slug, visitor=visitor_key(visitor_id), helpful=helpful,
+                               reason=reason if reason in VOTE_REASONS else None, comment=comment or None))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyVoted(slug) from None
+
+
+def has_voted(slug, visitor_id):
+    """Tell whether this visitor already voted on the article."""
+    if not visitor_id:
+        return False
+    query = sa.select(ArticleVote.id).where(ArticleVote.slug == slug, ArticleVote.visitor == visitor_key(visitor_id))
+    return db.session.execute(query).first() is not None
+
+
+def helpfulness(slug):
+    """Return (helpful, not_helpful) vote counts for an article."""
+    rows = db.session.execute(sa.select(ArticleVote.helpful, sa.func.count()).where(ArticleVote.slug == slug)
+                              .group_by(ArticleVote.helpful)).all()
+    counts = dict(rows)
+    return counts.get(True, 0), counts.get(False, 0)
+
+
+def init_app(app):
+    """Load jieba and the articles once, and make sure the index matches the content."""
+    analysis.prepare_jieba(app.config["CONTENT_DIR"], app.config["DATA_DIR"] / "jieba-cache")
+    with app.app_context():
+        kb = knowledge_base()
+        if app.config["SEARCH_AUTO_REINDEX"]:
+            search.ensure_index(kb, app.config["SEARCH_INDEX_DIR"])
