@@ -63,13 +63,9 @@ def postgresql_url():
 
 @pytest.fixture(scope="session")
 def search_index_dir(tmp_path_factory):
-    """Build the search index once per session from the real content."""
-    from app.kb import search
-
-    index_dir = tmp_path_factory.mktemp("search-index")
-    app = create_app("testing", DATA_DIR=tmp_path_factory.mktemp("index-build"), SEARCH_INDEX_DIR=index_dir)
-    with app.app_context():
-        search.rebuild_index()
+    """Build the search index once per session from the real content (create_app builds a missing one)."""
+    index_dir = tmp_path_factory.mktemp("search") / "index"
+    create_app("testing", DATA_DIR=tmp_path_factory.mktemp("index-build"), SEARCH_INDEX_DIR=index_dir)
     return index_dir
 
 

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, Length, NumberRange, Optional
 
 MAX_QUERY_LENGTH = 200
 
@@ -25,7 +25,8 @@ class FeedbackForm(FlaskForm):
     """"这篇文章有帮助吗?" with an optional reason when it did not help."""
 
     helpful = RadioField(_l("这篇文章有帮助吗?"), choices=[("yes", _l("有帮助")), ("no", _l("没有帮助"))],
-                         validators=[DataRequired(message=_l("请选择“有帮助”或“没有帮助”。"))])
+                         validate_choice=False,
+                         validators=[AnyOf(["yes", "no"], message=_l("请选择“有帮助”或“没有帮助”。"))])
     reason = SelectField(_l("哪里不够好?(可选)"), validators=[Optional()], choices=[
         ("", _l("请选择")), ("not_my_problem", _l("没有回答我的问题")), ("unclear", _l("看不懂 / 步骤不清楚")),
         ("did_not_work", _l("照做了但没解决")), ("outdated", _l("内容过时")), ("other", _l("其他"))])

@@ -71,11 +71,26 @@ def _corrected(text, pinyin_map, searcher):
     if not pinyin_map:
         return text
     reader = searcher.reader() if searcher is not None else None
+    # Characters inside a word the articles already use are not typos (充值能 must not become 充只能).
+    protected = [w for w in analysis.words(text) if len(w) >= 2 and _is_known(reader, w)]
     for window in sorted(set(analysis.han_windows(text)), key=len, reverse=True):
         word = pinyin_map.get(analysis.pinyin_of(window))
-        if word and word != window and window in text and not _is_known(reader, window):
+        if word and word != window and window in text and not _overlaps(window, text, protected) \
+                and not _is_known(reader, window):
             text = text.replace(window, word)
     return re.sub(r"[a-z]+(?:\s+[a-z]+)*", lambda m: _correct_latin(m.group(0), pinyin_map, searcher), text)
+
+
+def _overlaps(window, text, protected):
+    start = text.find(window)
+    span = set(range(start, start + len(window)))
+    for word in protected:
+        position = text.find(word)
+        while position != -1:
+            if span & set(range(position, position + len(word))):
+                return True
+            position = text.find(word, position + 1)
+    return False
 
 
 def _is_known(reader, word):
