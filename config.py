@@ -61,12 +61,20 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024
 
+    # Complaint evidence, per complaint and per file. 30 M pixels admits long phone screenshots
+    # (1440 × 20000) while keeping a decoded image near 100 MB of memory.
+    EVIDENCE_MAX_FILES = 5
+    EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+    EVIDENCE_MAX_PIXELS = 30_000_000
+
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
     LANGUAGES = {"zh": "中文", "en": "English"}
     LANGUAGE_COOKIE = "lang"
     PORTAL_TIMEZONE = "Asia/Shanghai"
+    # Contact channels: weeks of observed contacts (page visits, complaints) blended into the demand baseline.
+    CONTACT_DEMAND_WEEKS = 4
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")  # file | console | smtp
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -75,8 +83,30 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "卡盟服务中心 <noreply@kameng.example>")
+    # Outbox delivery (docs/notifications.md): each process runs a background sender every
+    # NOTIFY_INTERVAL_SECONDS unless NOTIFY_BACKGROUND is off (then run `flask notifications send`
+    # from cron); a message is marked failed after MAIL_MAX_ATTEMPTS tries.
+    NOTIFY_BACKGROUND = _env_bool("NOTIFY_BACKGROUND", True)
+    NOTIFY_INTERVAL_SECONDS = float(os.environ.get("NOTIFY_INTERVAL_SECONDS", "15"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
 
     COUNTER_FLUSH_SECONDS = float(os.environ.get("COUNTER_FLUSH_SECONDS", "30"))
+    # Complaint SLAs in working time (public holidays and weekends do not count; waiting for the user pauses
+    # the clock). Keyed by (category, priority); "*" is any category.
+    COMPLAINT_SLA = {
+        ("*", "normal"): {"first_response_hours": 24, "resolution_days": 5},
+        ("*", "high"): {"first_response_hours": 8, "resolution_days": 5},
+        ("*", "urgent"): {"first_response_hours": 4, "resolution_days": 3},
+        ("seller_fraud", "normal"): {"first_response_hours": 24, "resolution_days": 15},
+        ("seller_fraud", "high"): {"first_response_hours": 8, "resolution_days": 15},
+        ("paid_not_delivered", "normal"): {"first_response_hours": 24, "resolution_days": 10},
+    }
+    COMPLAINT_HIGH_AMOUNT_CENTS = 500_00
+    COMPLAINT_DUPLICATE_WINDOW_DAYS = 30
+    COMPLAINT_REOPEN_WINDOW_DAYS = 15
+    ACCESS_CODE_MAX_FAILURES = 5
+    ACCESS_CODE_LOCK_MINUTES = 15
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     DEMO_DATA_ALLOWED = True
 
@@ -107,6 +137,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    # Tests deliver explicitly and never through a real mail server.
+    NOTIFY_BACKGROUND = False
+    MAIL_BACKEND = "file"
 
 
 class ProductionConfig(Config):

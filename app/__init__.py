@@ -39,12 +39,16 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     from app.api import bp as api_bp
+    from app.complaints import bp as complaints_bp
+    from app.contact import bp as contact_bp
     from app.extensions import csrf
     from app.kb import bp as kb_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(kb_bp)
+    app.register_blueprint(complaints_bp)
+    app.register_blueprint(contact_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
 
@@ -57,11 +61,12 @@ def _register_readiness_checks(app):
 
 
 def _register_hooks(app):
-    from app import cli, errors, i18n, navigation, observability, security
+    from app import cli, errors, i18n, navigation, notifications, observability, security
 
     observability.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
     errors.init_app(app)
+    notifications.init_app(app)
     cli.init_app(app)

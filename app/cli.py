@@ -8,5 +8,6 @@ def init_app(app):
 
 def _command_groups():
     from app.kb.cli import kb_cli
+    from app.notifications.cli import notifications_cli
 
-    return [kb_cli]
+    return [kb_cli, notifications_cli]

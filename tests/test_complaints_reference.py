@@ -17,8 +17,9 @@ from app.complaints.reference import (
 )
 
 SAMPLE = "TS-7K0M-9Q1A-4HRT-C2G"
-REFERENCE_SHAPE = re.compile(r"TS-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{3}")
-ACCESS_CODE_SHAPE = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}")
+SYMBOL = "[0-9A-HJKMNP-TV-Z]"  # Crockford base32: no I, L, O or U
+REFERENCE_SHAPE = re.compile(f"TS-{SYMBOL}{{4}}-{SYMBOL}{{4}}-{SYMBOL}{{4}}-{SYMBOL}{{3}}")
+ACCESS_CODE_SHAPE = re.compile(f"{SYMBOL}{{5}}-{SYMBOL}{{5}}")
 # Chi-square with 31 degrees of freedom exceeds 85 with probability about 1e-6.
 CHI_SQUARE_LIMIT = 85
 

@@ -12,7 +12,7 @@ from app.contact.hints import current_estimator
 from app.contact.verify import MAX_VALUE_LENGTH, current_fakes, verify, warning_for
 
 # An unencoded "+08:00" in a query string arrives as " 08:00"; put the plus back.
-_LOST_PLUS = re.compile(r" (\d{2}:?\d{2})$")
+_LOST_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
 
 @bp.get("/channels")
@@ -55,7 +55,7 @@ def channel_verify():
 def _parse_at(text, timezone):
     if not text:
         return portal_now(timezone)
-    return portal_time(dt.datetime.fromisoformat(_LOST_PLUS.sub(r"+\1", text.strip())), timezone)
+    return portal_time(dt.datetime.fromisoformat(_LOST_PLUS.sub(r"\1+\2", text.strip())), timezone)
 
 
 def _iso(moment):

@@ -4,13 +4,14 @@ from urllib.parse import urlsplit
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from app.main import bp
-from app.main.health import check_database, readiness_report
+from app.main.health import readiness_report
+from app.main.home import home_context
 
 
 @bp.get("/")
 def index():
     """Show the home page that routes people to self-help, channels and complaints."""
-    return render_template("main/index.html", home_sections=[])
+    return render_template("main/index.html", **home_context())
 
 
 @bp.get("/lang/<code>")

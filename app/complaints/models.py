@@ -1,0 +1,122 @@
+"""Complaint tables. Only complaints.services writes them."""
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.complaints.states import Status
+from app.extensions import db
+
+
+def utcnow():
+    return dt.datetime.now(dt.UTC)
+
+
+Timestamp = sa.DateTime(timezone=True)
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaint"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    access_code_hash: Mapped[str] = mapped_column(sa.String(128))
+    category: Mapped[str] = mapped_column(sa.String(32), index=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    order_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    amount_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    notify_via: Mapped[str] = mapped_column(sa.String(10), default="email")
+    language: Mapped[str] = mapped_column(sa.String(5), default="zh")
+    consent_publish: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(20), default=Status.RECEIVED, index=True)
+    priority: Mapped[str] = mapped_column(sa.String(10), default="normal", index=True)
+    suggested_category: Mapped[str | None] = mapped_column(sa.String(32))
+    triage_reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    completeness: Mapped[int] = mapped_column(default=0)
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    is_demo: Mapped[bool] = mapped_column(default=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    first_response_due: Mapped[dt.datetime] = mapped_column(Timestamp)
+    resolution_due: Mapped[dt.datetime] = mapped_column(Timestamp)
+    first_responded_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    paused_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str | None] = mapped_column(sa.String(1000))
+    rated_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+
+    events: Mapped[list["ComplaintEvent"]] = relationship(back_populates="complaint", order_by="ComplaintEvent.id",
+                                                          cascade="all, delete-orphan")
+    evidence: Mapped[list["Evidence"]] = relationship(back_populates="complaint", order_by="Evidence.id")
+    duplicate_of: Mapped["Complaint | None"] = relationship(remote_side=[id])
+
+
+class ComplaintEvent(db.Model):
+    """Timeline entry: a status change, a message from either side, or added evidence."""
+
+    __tablename__ = "complaint_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # status | user_message | staff_reply | staff_request | evidence
+    actor: Mapped[str] = mapped_column(sa.String(10))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str | None] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    staff_name: Mapped[str | None] = mapped_column(sa.String(80))
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class ComplaintDraft(db.Model):
+    """A complaint being written: survives validation errors and keeps uploaded files attached."""
+
+    __tablename__ = "complaint_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    complaint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    evidence: Mapped[list["Evidence"]] = relationship(back_populates="draft", order_by="Evidence.id")
+
+
+class Evidence(db.Model):
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint_draft.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="other")
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by: Mapped[str] = mapped_column(sa.String(10), default="user")
+    uploaded_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    complaint: Mapped[Complaint | None] = relationship(back_populates="evidence")
+    draft: Mapped[ComplaintDraft | None] = relationship(back_populates="evidence")
+
+
+class AccessLockout(db.Model):
+    """Wrong access codes per reference (existing or not), so both look the same to a guesser."""
+
+    __tablename__ = "access_lockout"
+    reference: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Deflection(db.Model):
+    """A would-be complaint solved by a help article ("已解决,不用投诉了")."""
+
+    __tablename__ = "deflection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str | None] = mapped_column(sa.String(32))
+    article_slug: Mapped[str | None] = mapped_column(sa.String(80))
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)

@@ -1,0 +1,31 @@
+"""Allow-listed views of a complaint: what anyone with the reference may see, and what its owner sees."""
+from app.complaints.categories import CATEGORIES
+from app.complaints.services import _aware, is_overdue
+
+PUBLIC_MESSAGE_KINDS = ("user_message", "staff_reply", "staff_request")
+
+
+def _iso(moment):
+    return _aware(moment).isoformat() if moment else None
+
+
+def public_view(complaint):
+    """Status and dates only: a leaked reference reveals nothing personal."""
+    return {"reference": complaint.reference, "status": complaint.status,
+            "created_at": _iso(complaint.created_at), "updated_at": _iso(complaint.updated_at)}
+
+
+def private_view(complaint):
+    """The owner's view: timeline, messages and due dates (never contact details or internal notes)."""
+    return {
+        "reference": complaint.reference, "status": complaint.status, "category": complaint.category,
+        "category_name": str(CATEGORIES[complaint.category].name), "created_at": _iso(complaint.created_at),
+        "updated_at": _iso(complaint.updated_at), "first_response_due": _iso(complaint.first_response_due),
+        "resolution_due": _iso(complaint.resolution_due), "overdue": is_overdue(complaint),
+        "timeline": [{"at": _iso(e.at), "status": e.to_status, "note": e.note}
+                     for e in complaint.events if e.kind == "status"],
+        "messages": [{"at": _iso(e.at), "from": "staff" if e.actor == "staff" else "user", "kind": e.kind,
+                      "body": e.note} for e in complaint.events if e.kind in PUBLIC_MESSAGE_KINDS],
+        "evidence": [{"name": e.original_name, "sha256": e.sha256, "size": e.size} for e in complaint.evidence],
+        "rating": complaint.rating,
+    }

@@ -1,0 +1,51 @@
+"""SLA clocks in working time: weekends and public holidays (the contact calendar) do not count."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from app.contact.calendar import current_calendar
+
+WORKING_KINDS = {"workday", "adjusted_workday"}
+
+
+def sla_for(category, priority):
+    """Look up the SLA row for (category, priority), falling back to any category."""
+    table = current_app.config["COMPLAINT_SLA"]
+    return table.get((category, priority)) or table[("*", priority)]
+
+
+def add_working_time(start, delta, calendar=None):
+    """Advance `start` by `delta`, counting only the hours of working days (in portal local time)."""
+    calendar = calendar or current_calendar()
+    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+    moment, remaining = start.astimezone(zone), delta
+    while remaining > dt.timedelta(0):
+        next_midnight = dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time(), zone)
+        if calendar.day(moment.date()).kind in WORKING_KINDS:
+            step = min(remaining, next_midnight - moment)
+            moment, remaining = moment + step, remaining - step
+        else:
+            moment = next_midnight
+    return moment.astimezone(dt.UTC)
+
+
+def due_dates(category, priority, start):
+    """Return (first_response_due, resolution_due) for a complaint received at `start`."""
+    row = sla_for(category, priority)
+    return (add_working_time(start, dt.timedelta(hours=row["first_response_hours"])),
+            add_working_time(start, dt.timedelta(days=row["resolution_days"])))
+
+
+def working_time_between(start, end, calendar=None):
+    """Return how much working time lies between `start` and `end`."""
+    calendar = calendar or current_calendar()
+    zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+    moment, end, total = start.astimezone(zone), end.astimezone(zone), dt.timedelta(0)
+    while moment < end:
+        next_midnight = dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time(), zone)
+        step_end = min(end, next_midnight)
+        if calendar.day(moment.date()).kind in WORKING_KINDS:
+            total += step_end - moment
+        moment = step_end
+    return total

@@ -1,0 +1,107 @@
+"""Automatic triage: suggested category, priority, scam signals and duplicate detection."""
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+
+URGENT_WORDS = ("诈骗", "被骗", "骗子", "被盗", "盗号", "未成年", "小孩", "孩子", "报警", "盗刷")
+CATEGORY_WORDS = {
+    "card_code_invalid": ("卡密", "无效", "已被使用", "已使用", "用不了", "充不进", "卡号", "兑换码"),
+    "topup_not_arrived": ("没到账", "未到账", "不到账", "没到", "到账", "话费", "直充"),
+    "paid_not_delivered": ("不发货", "没发货", "未发货", "没给货", "待发货"),
+    "refund": ("退款", "退钱", "退回", "退费"),
+    "seller_fraud": ("卖家", "商家", "跑路", "假货", "骗"),
+    "account_security": ("冻结", "被盗", "盗号", "登录不了", "登不上", "封号", "异地登录"),
+    "payment": ("扣款", "扣了两次", "重复扣", "多扣", "扣费", "发票"),
+}
+SCAM_PATTERNS = {
+    "asks_for_codes": (r"(客服|工作人员|官方).{0,12}(要|索要|让我|叫我|发).{0,8}(卡密|密码|验证码)",
+                       _l("对方以客服名义索要卡密、密码或验证码")),
+    "screen_sharing": (r"屏幕共享|共享屏幕|远程(控制|协助|操作)|向日葵|todesk|teamviewer|会议软件|腾讯会议",
+                       _l("对方要求屏幕共享或下载远程控制软件")),
+    "private_deal": (r"(加|私聊|联系).{0,4}(qq|微信|vx|wx)|私下交易|站外交易|线下交易", _l("对方要求加 QQ / 微信私下交易")),
+    "off_platform_transfer": (r"转账到|转到.{0,6}(个人|私人)|私人账户|对公账户|保证金.{0,6}转|解冻费|手续费.{0,6}转",
+                              _l("对方要求转账到个人账户或交“解冻费”")),
+    "order_brushing": (r"刷单|刷信誉|做任务.{0,6}返|返利|垫付", _l("刷单、做任务返利")),
+    "refund_link": (r"(退款|理赔|赔付|补偿).{0,6}(链接|网址|二维码)|点击链接.{0,8}退款", _l("对方发来“退款链接”或二维码")),
+}
+
+
+@dataclass
+class Triage:
+    priority: str = "normal"
+    suggested_category: str | None = None
+    reasons: list = field(default_factory=list)
+    duplicate_of_id: int | None = None
+
+
+def scam_signals(text):
+    """Return [(signal_id, description)] for known scam scripts found in `text`."""
+    lowered = (text or "").lower()
+    return [(signal, label) for signal, (pattern, label) in SCAM_PATTERNS.items() if re.search(pattern, lowered)]
+
+
+def suggest_category(chosen, description):
+    """Return a better-fitting category when the text clearly says something else, else None."""
+    scores = {cat: sum(word in description for word in words) for cat, words in CATEGORY_WORDS.items()}
+    best = max(scores, key=scores.get)
+    if scores[best] >= 2 and scores[best] > scores.get(chosen, 0) + 1 and best != chosen:
+        return best
+    return None
+
+
+def priority_for(description, amount_cents, repeat_contacts, reopened=False):
+    """Return (priority, reasons) from words, amount, repeated contacts and reopening."""
+    reasons = [f"keyword:{w}" for w in URGENT_WORDS if w in (description or "")]
+    if reasons:
+        return "urgent", reasons
+    if amount_cents and amount_cents >= current_app.config["COMPLAINT_HIGH_AMOUNT_CENTS"]:
+        reasons.append("amount")
+    if repeat_contacts:
+        reasons.append("repeat_contact")
+    if reopened:
+        reasons.append("reopened")
+    return ("high" if reasons else "normal"), reasons
+
+
+def find_duplicate(model, order_number, email, phone, description, now):
+    """Return the id of a recent complaint with the same order, or same contact and a similar text."""
+    since = now - dt.timedelta(days=current_app.config["COMPLAINT_DUPLICATE_WINDOW_DAYS"])
+    recent = sa.select(model).where(model.created_at >= since).order_by(model.created_at)
+    if order_number:
+        same_order = db.session.scalars(recent.where(model.order_number == order_number)).first()
+        if same_order:
+            return same_order.id
+    for other in _same_contact(model, recent, email, phone):
+        if difflib.SequenceMatcher(None, other.description, description).ratio() >= 0.6:
+            return other.id
+    return None
+
+
+def count_recent_by_contact(model, email, phone, now):
+    """Count this contact's complaints within the duplicate window."""
+    since = now - dt.timedelta(days=current_app.config["COMPLAINT_DUPLICATE_WINDOW_DAYS"])
+    return len(_same_contact(model, sa.select(model).where(model.created_at >= since), email, phone))
+
+
+def _same_contact(model, query, email, phone):
+    conditions = [c for c in (email and model.contact_email == email, phone and model.contact_phone == phone) if c]
+    if not conditions:
+        return []
+    return db.session.scalars(query.where(sa.or_(*conditions))).all()
+
+
+def triage(model, data, now):
+    """Triage validated complaint `data` (dict) at time `now`."""
+    repeats = count_recent_by_contact(model, data.get("contact_email"), data.get("contact_phone"), now)
+    priority, reasons = priority_for(data["description"], data.get("amount_cents"), repeats)
+    return Triage(priority=priority, reasons=reasons,
+                  suggested_category=suggest_category(data["category"], data["description"]),
+                  duplicate_of_id=find_duplicate(model, data.get("order_number"), data.get("contact_email"),
+                                                 data.get("contact_phone"), data["description"], now))

@@ -1,0 +1,146 @@
+"""Normalise and validate complaint input; shared by the web journey and the API.
+
+Each `clean_*` function returns the normalised value or raises ValueError with a localised message.
+"""
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from app.complaints.categories import CATEGORIES, DETAIL_FIELDS
+
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 3000
+TEXT_MAX = 200
+MAX_AMOUNT = Decimal("1000000")
+_SEPARATORS = re.compile(r"[\s\-–—_()()·.]+")
+_DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                     "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日")
+
+
+def _fold(value):
+    return unicodedata.normalize("NFKC", str(value or "")).strip()
+
+
+def clean_order_number(value):
+    """KM followed by 18 digits; spaces, dashes, lower case and full-width characters are forgiven."""
+    folded = _SEPARATORS.sub("", _fold(value)).upper()
+    if not re.fullmatch(r"KM\d{18}", folded):
+        raise ValueError(_l("订单号应为 KM 开头加 18 位数字,可在“我的订单”中长按复制。"))
+    return folded
+
+
+def clean_phone(value):
+    """A mainland mobile number; +86, 0086, spaces and dashes are forgiven."""
+    digits = _SEPARATORS.sub("", _fold(value))
+    digits = re.sub(r"^(\+86|0086|86)(?=1\d{10}$)", "", digits)
+    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+        raise ValueError(_l("请填写 11 位中国大陆手机号,例如 138 0013 8000。"))
+    return digits
+
+
+def clean_email(value):
+    """A syntactically valid email address, normalised."""
+    try:
+        return validate_email(_fold(value), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValueError(_l("邮箱格式不正确,例如 name@example.com。")) from None
+
+
+def clean_amount(value):
+    """An amount in yuan (¥, 元 and thousands separators forgiven), returned in cents."""
+    text = re.sub(r"[¥￥元,,\s]|rmb|cny", "", _fold(value).lower())
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_l("请填写金额数字,例如 100 或 99.50。")) from None
+    if not Decimal("0") < amount <= MAX_AMOUNT or amount.as_tuple().exponent < -2:
+        raise ValueError(_l("金额应大于 0、不超过 100 万元,最多两位小数。"))
+    return int(amount * 100)
+
+
+def clean_datetime(value, now):
+    """A purchase time not in the future; returns ISO text 'YYYY-MM-DDTHH:MM'."""
+    text = _fold(value)
+    for fmt in _DATETIME_FORMATS:
+        try:
+            moment = dt.datetime.strptime(text, fmt)
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValueError(_l("请按“年-月-日 时:分”填写,例如 2026-11-20 14:30。"))
+    if moment.year < 2000 or moment > now.replace(tzinfo=None) + dt.timedelta(days=1):
+        raise ValueError(_l("购买时间不能晚于今天。"))
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def clean_text(value, max_length=TEXT_MAX):
+    """Free text up to `max_length` characters, stripped."""
+    text = _fold(value)
+    if len(text) > max_length:
+        raise ValueError(_l("最多 %(max)d 个字。", max=max_length))
+    return text
+
+
+def clean_description(value):
+    """The problem description: long enough to act on, short enough to read."""
+    text = str(value or "").strip()
+    if len(text) < DESCRIPTION_MIN:
+        raise ValueError(_l("请至少写 %(min)d 个字:发生了什么、什么时候、你希望怎么处理。", min=DESCRIPTION_MIN))
+    if len(text) > DESCRIPTION_MAX:
+        raise ValueError(_l("描述最多 %(max)d 个字,更多内容可以上传为文件。", max=DESCRIPTION_MAX))
+    return text
+
+
+def clean_detail(field_id, value, now):
+    """Validate one category detail by its kind."""
+    field = DETAIL_FIELDS[field_id]
+    if field.kind == "order_number":
+        return clean_order_number(value)
+    if field.kind == "datetime":
+        return clean_datetime(value, now)
+    if field.kind == "amount":
+        return clean_amount(value)
+    if field.kind == "choice":
+        if value not in {key for key, _ in field.choices}:
+            raise ValueError(_l("请从列表中选择。"))
+        return value
+    return clean_text(value)
+
+
+def clean_details(category_id, details, now):
+    """Validate the details a category asks for; return (clean, errors)."""
+    category = CATEGORIES[category_id]
+    clean, errors = {}, {}
+    for field_id in category.required + category.optional:
+        raw = (details or {}).get(field_id)
+        if raw in (None, ""):
+            if field_id in category.required:
+                errors[field_id] = _l("请填写%(label)s。", label=DETAIL_FIELDS[field_id].label)
+            continue
+        try:
+            clean[field_id] = clean_detail(field_id, raw, now)
+        except ValueError as exc:
+            errors[field_id] = exc.args[0]
+    return clean, errors
+
+
+def clean_contact(email, phone, notify_via):
+    """Validate contact details: at least one way to reach the user, matching the preferred one."""
+    clean, errors = {"contact_email": None, "contact_phone": None, "notify_via": notify_via}, {}
+    for key, raw, cleaner in (("contact_email", email, clean_email), ("contact_phone", phone, clean_phone)):
+        if raw:
+            try:
+                clean[key] = cleaner(raw)
+            except ValueError as exc:
+                errors[key] = exc.args[0]
+    if not (email or phone):
+        errors["contact_email"] = _l("请至少留下邮箱或手机号中的一项,方便我们联系你。")
+    if notify_via not in ("email", "sms"):
+        errors["notify_via"] = _l("请选择通知方式。")
+    elif not errors and not clean["contact_email" if notify_via == "email" else "contact_phone"]:
+        errors["notify_via"] = _l("你选择的通知方式还没有填写对应的联系方式。")
+    return clean, errors

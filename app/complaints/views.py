@@ -1,0 +1,169 @@
+"""The complaint journey: describe → (suggested answers) → details and evidence → contact → review → submit."""
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.complaints import bp, intake, notify, services
+from app.complaints.categories import CATEGORIES, DETAIL_FIELDS, EVIDENCE_KINDS
+from app.complaints.completeness import assess
+from app.complaints.forms import ConfirmForm, ContactForm, DeflectForm, DescribeForm, details_form_class
+from app.complaints.triage import scam_signals
+from app.extensions import db
+from app.i18n import current_language
+from app.kb.services import search_articles
+
+DRAFT_KEY = "complaint_draft"
+SUBMITTED_KEY = "complaint_submitted"
+STEPS = ("describe", "details", "contact", "review")
+
+
+def _draft_or_start():
+    draft = intake.find_draft(session.get(DRAFT_KEY))
+    if draft is None or draft.complaint_id:
+        draft = intake.new_draft()
+        session[DRAFT_KEY] = draft.token
+    return draft
+
+
+def _draft_or_redirect(required=("category", "description")):
+    draft = intake.find_draft(session.get(DRAFT_KEY))
+    if draft is None or draft.complaint_id or any(key not in draft.data for key in required):
+        return None
+    return draft
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Step 1: what happened."""
+    draft = _draft_or_start()
+    form = DescribeForm(data=draft.data)
+    if form.validate_on_submit():
+        services.save_draft(draft, {"category": form.category.data, "description": form.description.data.strip()})
+        return redirect(url_for(".suggestions"))
+    return render_template("complaints/describe.html", form=form, step="describe", steps=STEPS)
+
+
+@bp.get("/new/suggestions")
+def suggestions():
+    """Between steps: answers that may solve it, and anti-fraud guidance when the text sounds like a scam."""
+    draft = _draft_or_redirect() or abort(_restart())
+    results = search_articles(draft.data["description"][:200], per_page=3)
+    return render_template("complaints/suggestions.html", results=results, form=DeflectForm(),
+                           signals=scam_signals(draft.data["description"]), step="describe", steps=STEPS)
+
+
+@bp.post("/new/deflect")
+def deflect():
+    """"已解决,不用投诉了": count it and drop the draft."""
+    draft = _draft_or_redirect() or abort(_restart())
+    services.record_deflection(draft.data.get("category"), DeflectForm().article.data or None)
+    intake.discard(draft)
+    session.pop(DRAFT_KEY, None)
+    return render_template("complaints/deflected.html")
+
+
+@bp.route("/new/details", methods=["GET", "POST"])
+def details():
+    """Step 2: the details this category needs, and evidence files (kept on the draft at once)."""
+    draft = _draft_or_redirect() or abort(_restart())
+    form = details_form_class(draft.data["category"], intake.now_utc())(data=draft.data.get("details_raw", {}))
+    if request.method == "POST" and form.validate_on_submit() is not None:
+        upload_errors = intake.attach_uploads(draft, request.files.getlist("files"), form.evidence_kind.data)
+        raw = {name: form[name].data for name in _detail_ids(draft)}
+        services.save_draft(draft, {"details_raw": raw, "details": {k: v for k, v in raw.items() if v}})
+        if request.form.get("action") == "next" and not upload_errors and form.validate():
+            return redirect(url_for(".contact"))
+        for message in upload_errors:
+            flash(message, "error")
+    return render_template("complaints/details.html", form=form, draft=draft, step="details", steps=STEPS,
+                           category=CATEGORIES[draft.data["category"]], detail_ids=_detail_ids(draft),
+                           max_files=current_app.config["EVIDENCE_MAX_FILES"])
+
+
+@bp.post("/new/evidence/<int:evidence_id>/delete")
+def delete_evidence(evidence_id):
+    """Remove one attached file from the draft."""
+    draft = _draft_or_redirect() or abort(_restart())
+    if ConfirmForm().validate_on_submit():
+        intake.remove_upload(draft, evidence_id)
+    return redirect(url_for(".details", _anchor="evidence"))
+
+
+@bp.route("/new/contact", methods=["GET", "POST"])
+def contact():
+    """Step 3: how to reach the user, and consent."""
+    draft = _draft_or_redirect() or abort(_restart())
+    form = ContactForm(data=draft.data)
+    if form.validate_on_submit():
+        services.save_draft(draft, {name: form[name].data for name in
+                                    ("contact_email", "contact_phone", "notify_via", "consent_privacy",
+                                     "consent_publish")})
+        return redirect(url_for(".review"))
+    return render_template("complaints/contact.html", form=form, step="contact", steps=STEPS)
+
+
+@bp.get("/new/review")
+def review():
+    """Step 4: everything at a glance, with what is still missing."""
+    draft = _draft_or_redirect(("category", "description", "consent_privacy")) or abort(_restart())
+    data, errors = intake.complaint_data(draft.data, {e.kind for e in draft.evidence}, intake.now_utc())
+    assessment = assess(data["category"], data["details"], {e.kind for e in draft.evidence}, data["description"])
+    return render_template("complaints/review.html", draft=draft, data=data, errors=errors, assessment=assessment,
+                           category=CATEGORIES[data["category"]], fields=DETAIL_FIELDS, form=ConfirmForm(),
+                           evidence_kinds=dict(EVIDENCE_KINDS), step="review", steps=STEPS)
+
+
+@bp.post("/new/submit")
+def submit():
+    """Store the complaint (once, however often this is posted) and show its reference."""
+    draft = intake.find_draft(session.get(DRAFT_KEY))
+    if draft is None:
+        return redirect(url_for(".submitted")) if SUBMITTED_KEY in session else _restart()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    data, errors = intake.complaint_data(draft.data, {e.kind for e in draft.evidence}, intake.now_utc())
+    if errors:
+        flash(_("还有信息需要修改,请检查标红的项目。"), "error")
+        return redirect(url_for(".review"))
+    try:
+        complaint, code = services.submit_draft(draft, data, current_language())
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("complaint could not be stored")
+        abort(503)
+    if code:  # a repeated post (double click, back button) leaves the first receipt in place
+        session[SUBMITTED_KEY] = {"reference": complaint.reference, "access_code": code}
+        session.pop(DRAFT_KEY, None)
+    return redirect(url_for(".submitted"))
+
+
+@bp.get("/submitted")
+def submitted():
+    """The receipt: reference, access code, next steps, evidence hashes."""
+    receipt = session.get(SUBMITTED_KEY) or abort(_restart())
+    complaint = services.find_by_reference(receipt["reference"]) or abort(404)
+    return render_template("complaints/submitted.html", complaint=complaint, access_code=receipt["access_code"],
+                           form=ConfirmForm(), evidence_kinds=dict(EVIDENCE_KINDS))
+
+
+@bp.post("/submitted/email")
+def email_receipt():
+    """Email (or text) the full receipt to the contact given in the complaint."""
+    receipt = session.get(SUBMITTED_KEY) or abort(_restart())
+    complaint = services.find_by_reference(receipt["reference"]) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        notify.receipt(complaint, receipt["access_code"])
+        db.session.commit()
+        flash(_("回执已发送到你留下的联系方式,几分钟内可以收到。"), "success")
+    return redirect(url_for(".submitted"))
+
+
+def _detail_ids(draft):
+    category = CATEGORIES[draft.data["category"]]
+    return category.required + category.optional
+
+
+def _restart():
+    """Send people back to the start when their draft is gone (expired session, finished complaint)."""
+    flash(_("请从第一步开始填写投诉。"), "info")
+    return redirect(url_for(".new"))

@@ -1,0 +1,195 @@
+"""Open now, opens at, next good time and the week grid of every channel, from schedules and estimates."""
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.contact import queueing
+from app.contact.calendar import current_calendar, portal_now
+from app.contact.channels import current_directory
+from app.contact.demand import NEUTRAL, baseline_by_slot, blend, observed_by_slot
+
+ANSWER_TARGET_SECONDS = 20
+QUIET_MAX_WAIT_SECONDS = 30  # average wait up to this: 空闲 (quiet)
+NORMAL_MAX_WAIT_SECONDS = 120  # up to this: 一般 (normal); longer: 繁忙 (busy)
+SEARCH_DAYS = 21  # how far ahead to look for an opening or a quiet hour (the Spring Festival closes 9 days)
+LABELS = {"quiet": _l("空闲"), "normal": _l("一般"), "busy": _l("繁忙"), "very_busy": _l("非常繁忙")}
+WEEKDAY_NAMES = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One hour of one channel: open or not, agents, expected contacts and the Erlang C estimate."""
+
+    weekday: int
+    hour: int
+    open: bool
+    agents: int | None = None
+    contacts_per_hour: float | None = None
+    wait_seconds: float | None = None
+    answered_within_target: float | None = None
+    label: str | None = None  # quiet | normal | busy | very_busy, for open slots of staffed channels
+    enough_data: bool = False
+    start: dt.datetime | None = None
+
+    @property
+    def wait_minutes(self):
+        """Return the expected wait in minutes (one decimal), or None."""
+        return None if self.wait_seconds is None else round(self.wait_seconds / 60, 1)
+
+    @property
+    def css_class(self):
+        """Return the heatmap class for this slot."""
+        return "slot-" + (self.label or "normal").replace("_", "-") if self.open else "slot-closed"
+
+
+@dataclass(frozen=True)
+class Status:
+    """A channel at a moment: open now, when it opens or closes, the estimate now and the next quiet hour."""
+
+    channel: object
+    at: dt.datetime
+    open_now: bool
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    now: Slot | None
+    next_good_time: dt.datetime | None
+
+
+def label_for(estimate):
+    """Turn a queue estimate into quiet, normal, busy or very_busy."""
+    if estimate.overloaded:
+        return "very_busy"
+    if estimate.average_wait_seconds <= QUIET_MAX_WAIT_SECONDS:
+        return "quiet"
+    return "normal" if estimate.average_wait_seconds <= NORMAL_MAX_WAIT_SECONDS else "busy"
+
+
+class Estimator:
+    """Schedules, holidays and demand together: answers for any channel at any moment."""
+
+    def __init__(self, directory, calendar, demand=NEUTRAL):
+        self.directory = directory
+        self.calendar = calendar
+        self.demand = demand
+
+    def slot(self, channel, start):
+        """Return the Slot of `channel` for the hour beginning at `start` (portal local time)."""
+        schedule, profile = self._schedule(channel, start)
+        return self._estimate(channel, schedule, profile, start.hour, start)
+
+    def week(self, channel):
+        """Return the 7×24 grid (Monday first) of a regular week without holidays."""
+        return [[self._estimate(channel, channel.week[weekday], weekday, hour) for hour in range(24)]
+                for weekday in range(7)]
+
+    def status(self, channel, at, hints=True):
+        """Return the Status of `channel` at `at`; hints=False skips the waiting-time estimates."""
+        first = at.replace(minute=0, second=0, microsecond=0)
+        found = {"opens": None, "closes": None, "good": None}
+        want_good = hints and channel.staffed
+        current = self.slot(channel, first) if want_good else self._open_only(channel, first)
+        if want_good and _is_good(current):
+            found["good"] = at
+        for k in range(1, SEARCH_DAYS * 24):
+            start = first + dt.timedelta(hours=k)
+            slot = self.slot(channel, start) if want_good else self._open_only(channel, start)
+            key = "closes" if current.open else "opens"
+            if found[key] is None and slot.open != current.open:
+                found[key] = start
+            if want_good and found["good"] is None and _is_good(slot):
+                found["good"] = start
+            if found[key] is not None and (found["good"] is not None or not want_good):
+                break
+        return Status(channel, at, current.open, found["opens"], found["closes"],
+                      current if want_good else None, found["good"])
+
+    def statuses(self, at, hints=True):
+        """Return the Status of every channel at `at`."""
+        return [self.status(channel, at, hints) for channel in self.directory.channels]
+
+    def schedule_confirmed(self, at):
+        """Tell whether the official holiday schedule is known from `at` through the search window."""
+        return all(self.calendar.day(at.date() + dt.timedelta(days=d)).confirmed for d in range(SEARCH_DAYS))
+
+    def _open_only(self, channel, start):
+        schedule, _profile = self._schedule(channel, start)
+        return Slot(start.weekday(), start.hour, schedule.open[start.hour], start=start)
+
+    def _schedule(self, channel, start):
+        """Pick the day's schedule and the weekday whose demand profile applies (调休 days follow a workday)."""
+        day = self.calendar.day(start.date())
+        if day.is_holiday and channel.holiday is not None:
+            return channel.holiday, start.weekday()
+        weekday = channel.adjusted_workday_as if day.kind == "adjusted_workday" else start.weekday()
+        return channel.week[weekday], weekday
+
+    def _estimate(self, channel, schedule, profile, hour, start=None):
+        weekday = start.weekday() if start else profile
+        is_open = schedule.open[hour]
+        if not channel.staffed or not is_open:
+            return Slot(weekday, hour, is_open, agents=schedule.roster[hour] if channel.staffed else None,
+                        start=start)
+        contacts = schedule.demand[hour] * self.demand.multiplier(profile, hour)
+        estimate = queueing.estimate(contacts, channel.handling_minutes * 60, schedule.roster[hour],
+                                     ANSWER_TARGET_SECONDS)
+        return Slot(weekday, hour, True, schedule.roster[hour], contacts, estimate.average_wait_seconds,
+                    estimate.answered_within_target, label_for(estimate), self.demand.enough_data(profile, hour),
+                    start)
+
+
+def _is_good(slot):
+    return slot.open and slot.label == "quiet"
+
+
+def current_estimator(now, with_demand=True):
+    """Build the Estimator for the current app; with_demand blends in the observed demand up to `now`."""
+    directory = current_directory()
+    demand = NEUTRAL
+    if with_demand:
+        weeks = current_app.config["CONTACT_DEMAND_WEEKS"]
+        demand = blend(baseline_by_slot(directory.channels), observed_by_slot(now, weeks))
+    return Estimator(directory, current_calendar(), demand)
+
+
+def home_channel_statuses():
+    """Return every channel's open/closed status now for the home page (no estimates, no DB query)."""
+    now = portal_now(current_app.config["PORTAL_TIMEZONE"])
+    return current_estimator(now, with_demand=False).statuses(now, hints=False)
+
+
+def describe_moment(moment, now):
+    """Say when `moment` is, relative to `now`: 现在, 今天 18:00, 明天 09:00 or 2月24日 09:00."""
+    if moment <= now:
+        return _("现在")
+    time = moment.strftime("%H:%M")
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return _("今天 %(time)s", time=time)
+    if days == 1:
+        return _("明天 %(time)s", time=time)
+    return _("%(month)d月%(day)d日(%(weekday)s) %(time)s", month=moment.month, day=moment.day,
+             weekday=WEEKDAY_NAMES[moment.weekday()], time=time)
+
+
+def describe_wait(slot):
+    """Say how long the expected wait of an open staffed slot is, in words."""
+    if slot.label == "very_busy":
+        return _("排队可能很长,无法估计")
+    if slot.wait_seconds < 60:
+        return _("不到 1 分钟")
+    return _("约 %(minutes)d 分钟", minutes=round(slot.wait_seconds / 60))
+
+
+def opening_hours(is_open):
+    """Turn 24 open/closed flags into text such as "09:00–21:00", or 休息 when closed all day."""
+    ranges, start = [], None
+    for hour, flag in enumerate((*is_open, False)):
+        if flag and start is None:
+            start = hour
+        elif not flag and start is not None:
+            ranges.append(f"{start:02d}:00–{hour:02d}:00")
+            start = None
+    return "、".join(ranges) if ranges else _("休息")
