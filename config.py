@@ -76,6 +76,8 @@ class Config:
     # Contact channels: weeks of observed contacts (page visits, complaints) blended into the demand baseline.
     CONTACT_DEMAND_WEEKS = 4
 
+    # Public address of the portal, for links in emails and text messages.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")  # file | console | smtp
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -139,6 +141,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # Tests deliver explicitly and never through a real mail server.
     NOTIFY_BACKGROUND = False
+    # Public address of the portal, for links in emails and text messages.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
     MAIL_BACKEND = "file"
 
 

@@ -1,5 +1,5 @@
 """What the user is told, and when: messages go to the outbox in the user's language."""
-from flask import render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
 
 from app.complaints.states import STATUS_LABELS, Status
@@ -18,13 +18,8 @@ def _send(complaint, kind, subject, **context):
 
 
 def _track_url():
-    return url_for("tracking.index", _external=True) if _has_tracking() else "/track"
-
-
-def _has_tracking():
-    from flask import current_app
-
-    return "tracking.index" in current_app.view_functions
+    # Messages are also written outside requests (CLI, background jobs), so links use the configured base URL.
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + "/track"
 
 
 def complaint_received(complaint):

@@ -62,7 +62,9 @@ def create_complaint(data, *, evidence=(), language="zh", idempotency_key=None, 
             return existing, None
     complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now)
     for item in evidence:
-        item.complaint, item.draft = complaint, None
+        item.draft = None
+        complaint.evidence.append(item)
+        db.session.add(item)
     _record(complaint, "status", Actor.USER, now, to_status=Status.RECEIVED)
     notify.complaint_received(complaint)
     db.session.commit()
@@ -184,7 +186,8 @@ def add_user_message(complaint, body, evidence=(), now=None):
     if complaint.status in CLOSED_STATUSES:
         raise ComplaintClosed(complaint.reference)
     for item in evidence:
-        item.complaint = complaint
+        complaint.evidence.append(item)
+        db.session.add(item)
         _record(complaint, "evidence", Actor.USER, now, note=item.original_name)
     if body:
         _record(complaint, "user_message", Actor.USER, now, note=body)

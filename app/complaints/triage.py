@@ -91,7 +91,7 @@ def count_recent_by_contact(model, email, phone, now):
 
 
 def _same_contact(model, query, email, phone):
-    conditions = [c for c in (email and model.contact_email == email, phone and model.contact_phone == phone) if c]
+    conditions = ([model.contact_email == email] if email else []) + ([model.contact_phone == phone] if phone else [])
     if not conditions:
         return []
     return db.session.scalars(query.where(sa.or_(*conditions))).all()

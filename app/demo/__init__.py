@@ -1,0 +1,1 @@
+"""Generated demo data for `make run`: clearly labelled, and refused on a production configuration."""

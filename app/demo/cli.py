@@ -1,0 +1,27 @@
+"""`flask demo seed`: fill an empty development database with labelled demo complaints."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.demo import seed as demo
+
+demo_cli = AppGroup("demo", help="Demo data (never in production).")
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when complaints already exist.")
+@click.option("--count", default=24, show_default=True, help="How many demo complaints to create.")
+def seed(if_empty, count):
+    """Create demo complaints and print a few references and access codes to try tracking with."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Demo data is refused on a production configuration.")
+    if if_empty and demo.has_complaints():
+        click.echo("Complaints already exist; no demo data added.")
+        return
+    created = demo.seed(count=count)
+    path = current_app.config["DATA_DIR"] / "demo-credentials.txt"
+    path.write_text("".join(f"{ref}  {code}\n" for ref, code in created), encoding="utf-8")
+    click.echo(f"Created {len(created)} demo complaints (labelled {demo.DEMO_LABEL}). Try tracking with:")
+    for reference, code in created[:3]:
+        click.echo(f"  {reference}  access code {code}")
+    click.echo(f"All demo references and access codes: {path}")

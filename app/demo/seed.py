@@ -1,0 +1,73 @@
+"""Create demo complaints that walk through the real services, spread over the last four weeks."""
+import datetime as dt
+import random
+
+import sqlalchemy as sa
+
+from app.complaints import services
+from app.complaints.models import Complaint
+from app.extensions import db
+
+DEMO_LABEL = "【演示数据】"
+STORIES = {
+    "card_code_invalid": ["买的 50 元游戏点卡,卡密一输入就提示“已被使用”,我是刚提取的。",
+                          "礼品卡卡密提示无效,核对了好几遍没有输错。"],
+    "topup_not_arrived": ["给手机充了 100 元话费,订单显示成功,但运营商那边没到账。",
+                          "游戏直充 648 元,角色里一直没收到,区服和账号都核对过。"],
+    "paid_not_delivered": ["付款后订单一直是待发货,已经超过承诺的发货时间。"],
+    "refund": ["申请退款三个工作日了还没退回支付宝,想知道进度。", "买错面值申请退款,卖家同意了但钱没退回来。"],
+    "seller_fraud": ["卖家让我加微信私下交易,付款后就把我拉黑了。"],
+    "account_security": ["账号被冻结,提示异常登录,我本人没有做违规操作。"],
+    "payment": ["同一个订单被扣了两次钱,银行卡账单上有两笔。"],
+    "other": ["希望平台能提供更多的支付方式。"],
+}
+OUTCOMES = ("resolved", "resolved", "resolved", "rejected", "in_review", "awaiting_user", "received", "withdrawn")
+STAFF = ("客服小李", "客服小王", "客服阿杰")
+
+
+class DemoRefused(Exception):
+    """Demo data may not be written to this database."""
+
+
+def seed(count=24, seed_value=2026, now=None):
+    """Create `count` labelled demo complaints; return [(reference, access_code)]."""
+    rng = random.Random(seed_value)
+    now = now or dt.datetime.now(dt.UTC)
+    created = []
+    for index in range(count):
+        category = rng.choice(list(STORIES))
+        filed_at = now - dt.timedelta(days=rng.uniform(1, 28), hours=rng.uniform(0, 10))
+        complaint, code = services.create_complaint(_data(rng, category, index), is_demo=True, now=filed_at)
+        _progress(complaint, rng.choice(OUTCOMES), rng, filed_at, now)
+        created.append((complaint.reference, code))
+    return created
+
+
+def has_complaints():
+    """Tell whether the database already holds any complaint."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) > 0
+
+
+def _data(rng, category, index):
+    return {"category": category, "description": DEMO_LABEL + rng.choice(STORIES[category]),
+            "details": {"order_number": f"KM2026{rng.randrange(10**13, 10**14)}"},
+            "contact_email": f"demo{index}@demo.example", "notify_via": "email",
+            "consent_publish": rng.random() < 0.6}
+
+
+def _progress(complaint, outcome, rng, filed_at, now):
+    moment = filed_at + dt.timedelta(hours=rng.uniform(1, 20))
+    staff = rng.choice(STAFF)
+    if outcome == "received":
+        return
+    if outcome == "withdrawn":
+        services.withdraw(complaint, "问题已经自行解决", now=min(moment, now))
+        return
+    services.staff_set_status(complaint, "in_review", staff, now=min(moment, now))
+    if outcome == "awaiting_user":
+        services.staff_reply(complaint, staff, "请上传支付记录截图和订单详情截图,方便我们核实。", request_info=True,
+                             now=min(moment + dt.timedelta(hours=2), now))
+    elif outcome in ("resolved", "rejected"):
+        note = "已核实,已为你补发 / 退款。" if outcome == "resolved" else "经核实卡密在提取后已被本人账号使用,无法退款。"
+        services.staff_set_status(complaint, outcome, staff, note=note,
+                                  now=min(moment + dt.timedelta(days=rng.uniform(0.5, 4)), now))

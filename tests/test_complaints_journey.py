@@ -1,0 +1,198 @@
+"""The web journey: each step validates, nothing typed is lost, files stay attached, one submit = one complaint."""
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app.complaints.models import Complaint, ComplaintDraft, Deflection, Evidence
+from app.extensions import db
+from app.notifications.models import OutboxMessage
+
+DESCRIPTION = "我买的 100 元游戏点卡,卡密提示已被使用,刚提取就用不了。"
+DETAILS = {"order_number": "KM202611201234567890", "purchase_time": "2026-11-20 14:30"}
+CONTACT = {"contact_email": "user@example.com", "contact_phone": "+86 138-0013-8000", "notify_via": "email",
+           "consent_privacy": "y"}
+
+
+def png(name="截图.png", size=(40, 40)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "red").save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer, name
+
+
+def describe(client, category="card_code_invalid", description=DESCRIPTION):
+    return client.post("/complaints/new", data={"category": category, "description": description})
+
+
+def fill_details(client, files=(), action="next", **fields):
+    data = {**DETAILS, **fields, "evidence_kind": "error_screen", "action": action}
+    if files:
+        data["files"] = list(files)
+    return client.post("/complaints/new/details", data=data, content_type="multipart/form-data")
+
+
+def complete_journey(client, files=()):
+    describe(client)
+    fill_details(client, files=files, action="upload" if files else "next")
+    fill_details(client)
+    client.post("/complaints/new/contact", data=CONTACT)
+    return client.post("/complaints/new/submit")
+
+
+def count(model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_describe_step_errors_keep_the_text(client):
+    page = client.post("/complaints/new", data={"description": "不行"}).get_data(as_text=True)
+    assert "请选择问题类型" in page and "请至少写" in page
+    assert "不行" in page
+
+
+def test_suggestions_show_matching_articles(client):
+    describe(client)
+    page = client.get("/complaints/new/suggestions").get_data(as_text=True)
+    assert "这些文章也许能马上解决" in page and "/help/faq/card-code-invalid" in page
+
+
+def test_scam_script_shows_anti_fraud_guidance_and_police_numbers(client):
+    describe(client, category="other", description="有个客服加我QQ,让我下载向日葵屏幕共享,还要我把卡密发给他。")
+    page = client.get("/complaints/new/suggestions").get_data(as_text=True)
+    assert "很像诈骗" in page and "96110" in page and "110" in page
+
+
+def test_deflection_is_counted_and_the_draft_is_gone(client, app):
+    describe(client)
+    client.post("/complaints/new/details", data={"files": [png()], "action": "upload", "evidence_kind": "other"},
+                content_type="multipart/form-data")
+    page = client.post("/complaints/new/deflect", data={"article": "card-code-invalid"}).get_data(as_text=True)
+    assert "问题解决了" in page
+    with app.app_context():
+        assert count(Deflection) == 1 and count(ComplaintDraft) == 0 and count(Evidence) == 0
+    assert list((app.config["UPLOAD_DIR"]).glob("*")) == []
+
+
+def test_details_errors_are_shown_next_to_fields_and_values_kept(client):
+    describe(client)
+    page = fill_details(client, order_number="KM123", purchase_time="").get_data(as_text=True)
+    assert "订单号应为 KM 开头" in page and "请填写购买时间" in page
+    assert 'value="KM123"' in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_uploaded_files_stay_attached_when_other_fields_are_wrong(client, app):
+    describe(client)
+    page = fill_details(client, files=[png()], order_number="").get_data(as_text=True)
+    assert "截图.png" in page
+    page = client.get("/complaints/new/details").get_data(as_text=True)
+    assert "截图.png" in page
+
+
+def test_html_renamed_to_jpg_is_refused_with_a_clear_message(client, app):
+    describe(client)
+    fake = (io.BytesIO(b"<html><script>alert(1)</script></html>"), "photo.jpg")
+    page = fill_details(client, files=[fake], action="upload").get_data(as_text=True)
+    assert "只支持 JPG、PNG、WebP" in page
+    with app.app_context():
+        assert count(Evidence) == 0
+
+
+def test_oversized_upload_is_refused(client, app):
+    app.config["EVIDENCE_MAX_BYTES"] = 1000
+    describe(client)
+    page = fill_details(client, files=[png(size=(400, 400))], action="upload").get_data(as_text=True)
+    assert "请压缩后再上传" in page
+
+
+def test_at_most_five_files(client, app):
+    describe(client)
+    fill_details(client, files=[png(f"{i}.png") for i in range(6)], action="upload")
+    with app.app_context():
+        assert count(Evidence) == 5
+
+
+def test_contact_step_validates_and_keeps_input(client):
+    describe(client)
+    fill_details(client)
+    page = client.post("/complaints/new/contact", data={"contact_email": "not-an-email", "notify_via": "email"})
+    text = page.get_data(as_text=True)
+    assert "邮箱格式不正确" in text and "需要同意隐私说明" in text and 'value="not-an-email"' in text
+
+
+def test_review_shows_completeness_and_what_is_missing(client):
+    describe(client)
+    fill_details(client)
+    client.post("/complaints/new/contact", data=CONTACT)
+    page = client.get("/complaints/new/review").get_data(as_text=True)
+    assert re.search(r"完整度:\d+ 分", page)
+    assert "还缺:报错截图、订单详情截图" in page and "补充后通常处理更快" in page
+
+
+def test_submit_shows_reference_access_code_and_hashes(client, app):
+    response = complete_journey(client, files=[png()])
+    assert response.headers["Location"].endswith("/complaints/submitted")
+    page = client.get("/complaints/submitted").get_data(as_text=True)
+    reference = re.search(r'data-testid="reference">([^<]+)', page).group(1)
+    assert re.fullmatch(r"TS-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}", reference)
+    assert re.search(r'data-testid="access-code">[0-9A-Z]{5}-[0-9A-Z]{5}<', page)
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint))
+        assert complaint.reference == reference and complaint.contact_phone == "13800138000"
+        assert complaint.evidence[0].sha256 in page
+        assert [m.kind for m in db.session.scalars(sa.select(OutboxMessage))] == ["received"]
+
+
+def test_double_submit_creates_one_complaint(client, app):
+    complete_journey(client)
+    again = client.post("/complaints/new/submit")
+    assert again.headers["Location"].endswith("/complaints/submitted")
+    with app.app_context():
+        assert count(Complaint) == 1
+
+
+def test_replaying_the_same_draft_from_another_tab_creates_one_complaint(app):
+    first, second = app.test_client(), app.test_client()
+    describe(first)
+    fill_details(first)
+    first.post("/complaints/new/contact", data=CONTACT)
+    with first.session_transaction() as session:
+        copied = dict(session)
+    with second.session_transaction() as session:
+        session.update(copied)
+    first.post("/complaints/new/submit")
+    second.post("/complaints/new/submit")
+    with app.app_context():
+        assert count(Complaint) == 1
+
+
+def test_email_receipt_goes_to_the_outbox_with_the_access_code(client, app):
+    complete_journey(client)
+    client.post("/complaints/submitted/email")
+    with app.app_context():
+        receipt = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "receipt"))
+        assert receipt.recipient == "user@example.com" and "查询码" in receipt.body
+
+
+def test_database_failure_returns_503_and_keeps_nothing_partial(client, app, monkeypatch):
+    from app.complaints import services
+
+    describe(client)
+    fill_details(client)
+    client.post("/complaints/new/contact", data=CONTACT)
+
+    def broken_commit():
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(services.db.session, "commit", broken_commit)
+    response = client.post("/complaints/new/submit")
+    monkeypatch.undo()
+    assert response.status_code == 503
+    with app.app_context():
+        assert count(Complaint) == 0
+
+
+def test_steps_without_a_draft_send_people_to_the_start(client):
+    assert client.get("/complaints/new/review").headers["Location"].endswith("/complaints/new")

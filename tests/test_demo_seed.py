@@ -1,0 +1,30 @@
+"""Demo data: labelled, realistic, and refused in production."""
+import sqlalchemy as sa
+
+from app.complaints.models import Complaint
+from app.extensions import db
+
+
+def test_seed_creates_labelled_demo_complaints_in_several_states(runner, app):
+    result = runner.invoke(args=["demo", "seed", "--count", "12"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        complaints = db.session.scalars(sa.select(Complaint)).all()
+        assert len(complaints) == 12
+        assert all(c.is_demo and c.description.startswith("【演示数据】") for c in complaints)
+        assert len({c.status for c in complaints}) >= 3
+    assert (app.config["DATA_DIR"] / "demo-credentials.txt").read_text().count("TS-") == 12
+
+
+def test_seed_if_empty_does_nothing_the_second_time(runner, app):
+    runner.invoke(args=["demo", "seed", "--count", "3"])
+    result = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert "already exist" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 3
+
+
+def test_seed_is_refused_on_a_production_configuration(runner, app):
+    app.config["DEMO_DATA_ALLOWED"] = False
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code != 0 and "production" in result.output
