@@ -18,3 +18,16 @@ def make_complaint(**overrides):
     language = data.pop("language", "zh")
     now = data.pop("now", None)
     return services.create_complaint(data, language=language, now=now)
+
+
+def file_complaint(app, **overrides):
+    """Create a complaint in its own app context; return (reference, access_code)."""
+    with app.app_context():
+        complaint, code = make_complaint(**overrides)
+        return complaint.reference, code
+
+
+def act_on(app, reference, service, *args, **kwargs):
+    """Call a complaint service (staff_reply, staff_set_status, ...) on the complaint with this reference."""
+    with app.app_context():
+        return service(services.find_by_reference(reference), *args, **kwargs)

@@ -6,11 +6,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import bp
 from app.api.errors import api_error, validation_error
-from app.complaints import evidence as evidence_store, intake, presenters, reference as refs, services
+from app.complaints import intake, presenters, reference as refs, services, uploads
 from app.complaints.categories import CATEGORIES
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.kb.services import search_articles
+from app.tracking import followup
 
 
 @bp.get("/complaints/categories")
@@ -30,7 +31,8 @@ def create_complaint():
     data, errors = _validated(payload)
     if errors:
         return validation_error(errors)
-    stored, upload_errors = _store_files(request.files.getlist("evidence"))
+    stored, upload_errors = uploads.store_uploads(request.files.getlist("evidence"),
+                                                  current_app.config["EVIDENCE_MAX_FILES"])
     if upload_errors:
         return validation_error({"evidence": "; ".join(upload_errors)})
     try:
@@ -39,7 +41,7 @@ def create_complaint():
             idempotency_key=request.headers.get("Idempotency-Key"))
     except SQLAlchemyError:
         db.session.rollback()
-        _delete_files(stored)
+        uploads.delete_files(stored)
         current_app.logger.exception("complaint could not be stored")
         return api_error(503, "the complaint could not be stored; nothing was saved, please retry")
     body = {"reference": complaint.reference, "access_code": code, "status": complaint.status,
@@ -49,6 +51,7 @@ def create_complaint():
 
 
 @bp.get("/complaints/<reference>")
+@limiter.limit("20 per minute")
 def complaint(reference):
     """Public status for anyone with the reference; the full view with a valid X-Access-Code."""
     try:
@@ -58,9 +61,7 @@ def complaint(reference):
     code = request.headers.get("X-Access-Code")
     if code and canonical:
         try:
-            return presenters.private_view(services.verify_access(canonical, code))
-        except services.AccessLocked as exc:
-            return api_error(429, "too many wrong access codes; try again later", locked_until=exc.until.isoformat())
+            return _private(services.verify_access(canonical, code))
         except services.AccessDenied:
             pass
     # Look up even a malformed reference so unknown and known ones take the same time.
@@ -68,6 +69,68 @@ def complaint(reference):
     if found is None:
         return api_error(404, "no complaint with this reference")
     return presenters.public_view(found)
+
+
+@bp.post("/complaints/<reference>/messages")
+@limiter.limit("20 per minute")
+def add_complaint_message(reference):
+    """Add information or `evidence` files (multipart) to a complaint; needs its X-Access-Code."""
+    complaint = _verified_complaint(reference)
+    body, files = _message_payload()
+    if body is None:
+        return api_error(400, "send a JSON object with a string `body`, or multipart/form-data")
+    if not body and not files:
+        return validation_error({"body": "send a non-empty body or at least one evidence file"})
+    if len(body) > followup.MESSAGE_MAX:
+        return validation_error({"body": f"at most {followup.MESSAGE_MAX} characters"})
+    upload_errors = followup.add_message(complaint, body, files, request.form.get("evidence_kind", "other"))
+    if upload_errors:
+        return validation_error({"evidence": "; ".join(str(e) for e in upload_errors)})
+    return _private(complaint, 201)
+
+
+@bp.errorhandler(services.AccessDenied)
+def _access_denied(exc):
+    """Answer a wrong code exactly as an unknown reference."""
+    return api_error(404, "no complaint with this reference and access code")
+
+
+@bp.errorhandler(services.AccessLocked)
+def _access_locked(exc):
+    """Refuse while the reference is locked after too many wrong codes."""
+    response, code = api_error(429, "too many wrong access codes; try again later",
+                               locked_until=exc.until.isoformat())
+    response.headers["Retry-After"] = str(max(1, int((exc.until - services.utcnow()).total_seconds())))
+    return response, code
+
+
+@bp.errorhandler(services.ComplaintClosed)
+def _complaint_closed(exc):
+    """Refuse messages to a closed complaint."""
+    return api_error(409, "the complaint is closed; reopen it first if it was resolved or rejected")
+
+
+def _private(complaint, status=200):
+    """Return the owner's view, never stored by caches."""
+    return presenters.private_view(complaint), status, {"Cache-Control": "private, no-store"}
+
+
+def _verified_complaint(reference):
+    """Return the complaint the X-Access-Code opens; a malformed reference is refused like a wrong code."""
+    try:
+        canonical = refs.normalize_reference(reference)
+    except refs.InvalidReference:
+        raise services.AccessDenied(reference) from None
+    return services.verify_access(canonical, request.headers.get("X-Access-Code", ""))
+
+
+def _message_payload():
+    """Return (stripped body, files) from JSON or multipart/form-data; body is None when unreadable."""
+    if request.mimetype == "multipart/form-data":
+        return request.form.get("body", "").strip(), [f for f in request.files.getlist("evidence") if f and f.filename]
+    payload = request.get_json(silent=True)
+    body = (payload.get("body") or "") if isinstance(payload, dict) else None
+    return (body.strip() if isinstance(body, str) else None), []
 
 
 def _payload():
@@ -96,23 +159,3 @@ def _validated(payload):
     return data, errors
 
 
-def _store_files(files):
-    config = current_app.config
-    files = [f for f in files if f and f.filename]
-    if len(files) > config["EVIDENCE_MAX_FILES"]:
-        return [], [f"at most {config['EVIDENCE_MAX_FILES']} files"]
-    stored, errors = [], []
-    for upload in files:
-        try:
-            stored.append(evidence_store.store_evidence(upload.stream, upload.filename, config["UPLOAD_DIR"],
-                                                        config["EVIDENCE_MAX_BYTES"], config["EVIDENCE_MAX_PIXELS"]))
-        except evidence_store.EvidenceError as exc:
-            errors.append(f"{upload.filename}: {exc.message}")
-    if errors:
-        _delete_files(stored)
-    return stored, errors
-
-
-def _delete_files(stored):
-    for item in stored:
-        evidence_store.delete_stored(current_app.config["UPLOAD_DIR"], item.stored_name)

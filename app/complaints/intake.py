@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.complaints import completeness, evidence as evidence_store, services, validation
+from app.complaints import completeness, evidence as evidence_store, services, uploads, validation
 from app.complaints.categories import CATEGORIES, EVIDENCE_KINDS
 from app.complaints.models import ComplaintDraft
 from app.extensions import db
@@ -34,8 +34,7 @@ def attach_uploads(draft, files, kind):
                              name=upload.filename))
             continue
         try:
-            stored = evidence_store.store_evidence(upload.stream, upload.filename, config["UPLOAD_DIR"],
-                                                   config["EVIDENCE_MAX_BYTES"], config["EVIDENCE_MAX_PIXELS"])
+            stored = uploads.store_one(upload)
         except evidence_store.EvidenceError as exc:
             errors.append(f"{upload.filename}: {exc.message}")
             continue

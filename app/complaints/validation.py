@@ -42,9 +42,9 @@ def clean_phone(value):
 
 
 def clean_email(value):
-    """A syntactically valid email address, normalised."""
+    """A syntactically valid email address, normalised to lower case so lookups ignore case."""
     try:
-        return validate_email(_fold(value), check_deliverability=False).normalized
+        return validate_email(_fold(value), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise ValueError(_l("邮箱格式不正确,例如 name@example.com。")) from None
 

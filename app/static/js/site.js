@@ -18,11 +18,14 @@
     list.className = "suggestions";
     list.id = input.id + "-suggestions";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", document.documentElement.lang === "en" ? "Suggested articles" : "推荐文章");
+    list.setAttribute("aria-label", input.getAttribute("data-suggest-label") ||
+      (document.documentElement.lang === "en" ? "Suggested articles" : "推荐文章"));
+    list.setAttribute("aria-live", "polite");
     input.setAttribute("aria-controls", list.id);
-    input.form.appendChild(list);
+    var anchor = input.closest(".search-row, .field") || input;
+    anchor.parentNode.insertBefore(list, anchor.nextSibling);
     var lookup = debounce(function () {
-      var q = input.value.trim();
+      var q = input.value.trim().slice(0, 200);
       if (q.length < 2) { list.innerHTML = ""; return; }
       fetch(url + "?limit=5&q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { results: [] }; })
@@ -32,6 +35,10 @@
             var li = document.createElement("li");
             var a = document.createElement("a");
             a.href = item.url;
+            if (input.tagName === "TEXTAREA") {  // keep what the user is writing: open answers in a new tab
+              a.target = "_blank";
+              a.rel = "noopener";
+            }
             a.textContent = document.documentElement.lang === "en" && item.title_en ? item.title_en : item.title;
             li.setAttribute("role", "option");
             li.appendChild(a);

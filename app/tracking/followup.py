@@ -1,0 +1,62 @@
+"""Follow-up working parts shared by the web pages and the API: files, what the owner sees, what they may do."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.complaints import evidence as evidence_store, services, validation
+from app.complaints.uploads import delete_files, store_uploads
+from app.complaints.categories import EVIDENCE_KINDS
+from app.complaints.models import Evidence
+from app.complaints.states import CLOSED_STATUSES, Actor, Status, allowed_targets
+from app.extensions import db
+
+# Allow-list: a kind added later (say, an internal staff note) stays hidden until it is listed here.
+TIMELINE_KINDS = ("status", "user_message", "staff_reply", "staff_request", "evidence")
+RATEABLE = (Status.RESOLVED, Status.REJECTED)
+MESSAGE_MAX = validation.DESCRIPTION_MAX
+
+
+def add_message(complaint, body, files, kind="other"):
+    """Store the files and add them with `body`; return upload errors, in which case nothing is saved."""
+    stored, errors = store_uploads(files, current_app.config["EVIDENCE_MAX_FILES"] - len(complaint.evidence))
+    if errors:
+        return errors
+    kind = kind if kind in dict(EVIDENCE_KINDS) else "other"
+    try:
+        services.add_user_message(complaint, body, [services.store_user_evidence(item, kind) for item in stored])
+    except Exception:
+        delete_files(stored)
+        raise
+    return []
+
+
+def evidence_file(complaint, evidence_id):
+    """Return (evidence, path) for a file this complaint holds, or None."""
+    item = db.session.get(Evidence, evidence_id)
+    if item is None or item.complaint_id != complaint.id:
+        return None
+    path = evidence_store.evidence_path(current_app.config["UPLOAD_DIR"], item.stored_name)
+    return (item, path) if path.is_file() else None
+
+
+def timeline(complaint):
+    """Return the events the owner may see: status changes, public messages and their files, oldest first."""
+    return [event for event in complaint.events if event.kind in TIMELINE_KINDS]
+
+
+def open_request(complaint):
+    """Return the latest staff question while the complaint waits for the user, else None."""
+    if complaint.status != Status.AWAITING_USER:
+        return None
+    return next((e for e in reversed(complaint.events) if e.kind == "staff_request"), None)
+
+
+def actions(complaint, now=None):
+    """Tell which follow-up forms to offer: message, withdraw, rate, and reopen (with its deadline)."""
+    deadline = services.reopen_deadline(complaint)
+    now = now or services.utcnow()
+    return {
+        "message": complaint.status not in CLOSED_STATUSES,
+        "withdraw": Status.WITHDRAWN in allowed_targets(complaint.status, Actor.USER),
+        "rate": complaint.status in RATEABLE and complaint.rating is None,
+        "reopen_until": deadline if deadline and now <= deadline else None,
+    }

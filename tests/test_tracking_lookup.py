@@ -1,0 +1,196 @@
+"""Tracking by reference: forgiving input, typo detection, public vs owner view, lockout and rate limits."""
+import datetime as dt
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from app.complaints import reference as refs, services
+from tests.factories import act_on, file_complaint
+
+WRONG_CODE = "ZZZZZ-ZZZZZ"
+
+
+def lookup(client, reference, code):
+    return client.post("/track", data={"reference": reference, "access_code": code})
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def png():
+    output = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(output, "PNG")
+    return output.getvalue()
+
+
+@pytest.fixture
+def filed(app):
+    return file_complaint(app)
+
+
+def test_form_prefills_the_reference_from_the_query_string(client, filed):
+    reference, _ = filed
+    page = text(client.get(f"/track?reference={reference}"))
+    assert f'value="{reference}"' in page and 'name="access_code"' in page
+
+
+def test_lower_case_spaces_and_look_alikes_are_forgiven(client, filed):
+    reference, code = filed
+    messy = reference.replace("-", " ").lower().replace("0", "o").replace("1", "l")
+    response = lookup(client, messy, code.lower().replace("-", ""))
+    assert response.headers["Location"] == f"/track/{reference}"
+
+
+def test_a_mistyped_symbol_is_caught_by_the_check_character(client, filed):
+    reference, code = filed
+    symbol = reference[5]
+    typo = reference[:5] + refs.ALPHABET[(refs.ALPHABET.index(symbol) + 1) % 32] + reference[6:]
+    page = text(lookup(client, typo, code))
+    assert "投诉编号有误,请检查是否输错了某一位" in page
+    assert re.search(r'aria-describedby="[^"]*reference-error', page)
+
+
+def test_a_malformed_reference_shows_the_expected_shape(client):
+    page = text(lookup(client, "TS-12345", "ABCDE-FGHJK"))
+    assert "投诉编号格式应为 TS-XXXX-XXXX-XXXX-XXX" in page
+
+
+def test_the_code_stays_out_of_the_url(client, filed):
+    reference, code = filed
+    location = lookup(client, reference, code).headers["Location"]
+    assert code not in location and code.replace("-", "") not in location
+
+
+def test_wrong_code_and_unknown_reference_get_the_same_answer(client, filed):
+    reference, _ = filed
+    unknown = refs.new_reference()
+    known_page = text(lookup(client, reference, WRONG_CODE)).replace(reference, "REF")
+    unknown_page = text(lookup(client, unknown, WRONG_CODE)).replace(unknown, "REF")
+    assert "投诉编号或查询码不正确" in known_page
+    assert known_page == unknown_page
+
+
+def test_reference_alone_shows_status_and_dates_only(client, app):
+    reference, _ = file_complaint(app, description="我的私人信息:充值账号 13800138000,订单 KM 开头的那一单。")
+    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家,请耐心等待处理结果")
+    page = text(client.get(f"/track/{reference}"))
+    assert "已受理" in page and "提交时间" in page and "最近更新" in page
+    assert "已联系商家" not in page and "13800138000" not in page and "客服小李" not in page
+    assert 'name="access_code"' in page
+
+
+def test_owner_sees_timeline_replies_and_due_dates(client, app, filed):
+    reference, code = filed
+    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家,请耐心等待处理结果")
+    act_on(app, reference, services.staff_set_status, "in_review", "客服小李")
+    page = text(client.get(lookup(client, reference, code).headers["Location"]))
+    assert "已联系商家,请耐心等待处理结果" in page and "客服回复" in page
+    assert "预计处理完成" in page and "首次回复" in page
+    timeline = page.split('id="timeline"')[1].split("</ol>")[0]
+    assert timeline.index("已受理") < timeline.index("已联系商家") < timeline.index("处理中")
+    assert timeline.count("<time datetime=") == 3
+
+
+def test_a_staff_question_is_highlighted(client, app, filed):
+    reference, code = filed
+    act_on(app, reference, services.staff_reply, "客服小李", "请上传支付截图", request_info=True)
+    page = text(client.get(lookup(client, reference, code).headers["Location"]))
+    assert "客服需要你补充信息" in page and "请上传支付截图" in page and "等待你补充信息" in page
+
+
+def test_overdue_is_said_honestly(client, app):
+    reference, code = file_complaint(app, now=services.utcnow() - dt.timedelta(days=30))
+    page = text(client.get(lookup(client, reference, code).headers["Location"]))
+    assert "已超时" in page and "处理已超过预计时间" in page
+
+
+def test_owner_pages_are_not_cached(client, filed):
+    reference, code = filed
+    response = client.get(lookup(client, reference, code).headers["Location"])
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_non_canonical_reference_in_the_url_redirects(client, filed):
+    reference, _ = filed
+    assert client.get(f"/track/{reference.lower()}").headers["Location"] == f"/track/{reference}"
+
+
+def test_unknown_or_malformed_reference_in_the_url_is_404(client):
+    assert client.get(f"/track/{refs.new_reference()}").status_code == 404
+    assert client.get("/track/not-a-reference").status_code == 404
+
+
+def test_the_session_remembers_the_last_ten_references(client, app):
+    filed = [file_complaint(app, contact_email=f"u{i}@example.com") for i in range(11)]
+    for reference, code in filed:
+        lookup(client, reference, code)
+    with client.session_transaction() as session:
+        assert session["tracking_verified"] == [reference for reference, _ in filed[1:]]
+    assert 'name="access_code"' in text(client.get(f"/track/{filed[0][0]}"))
+
+
+def test_evidence_downloads_as_an_attachment_for_the_owner_only(client, app, filed):
+    reference, code = filed
+    lookup(client, reference, code)
+    client.post(f"/track/{reference}/message", data={"body": "", "files": [(io.BytesIO(png()), "支付截图.png")]},
+                content_type="multipart/form-data")
+    with app.app_context():
+        evidence_id = services.find_by_reference(reference).evidence[0].id
+    url = f"/track/{reference}/evidence/{evidence_id}"
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    stranger = app.test_client()
+    assert stranger.get(url).headers["Location"] == f"/track/{reference}"
+
+
+def test_evidence_of_another_complaint_is_not_served(client, app, filed):
+    reference, code = filed
+    other, other_code = file_complaint(app, contact_email="other@example.com")
+    lookup(client, other, other_code)
+    client.post(f"/track/{other}/message", data={"files": [(io.BytesIO(png()), "a.png")]},
+                content_type="multipart/form-data")
+    lookup(client, reference, code)
+    with app.app_context():
+        evidence_id = services.find_by_reference(other).evidence[0].id
+    assert client.get(f"/track/{reference}/evidence/{evidence_id}").status_code == 404
+
+
+def test_five_wrong_codes_lock_the_reference_for_fifteen_minutes(client, app, filed):
+    app.config["RATELIMIT_ENABLED"] = False
+    reference, code = filed
+    for _ in range(5):
+        assert "投诉编号或查询码不正确" in text(lookup(client, reference, WRONG_CODE))
+    page = text(lookup(client, reference, code))
+    assert "查询码输错次数过多,请 15 分钟后再试" in page
+
+
+def test_unknown_references_lock_the_same_way(client, app):
+    app.config["RATELIMIT_ENABLED"] = False
+    unknown = refs.new_reference()
+    for _ in range(5):
+        lookup(client, unknown, WRONG_CODE)
+    assert "查询码输错次数过多" in text(lookup(client, unknown, WRONG_CODE))
+
+
+def test_the_lock_lifts_after_fifteen_minutes(app, filed):
+    reference, code = filed
+    now = services.utcnow()
+    with app.app_context():
+        for _ in range(5):
+            with pytest.raises(services.AccessDenied):
+                services.verify_access(reference, WRONG_CODE, now=now)
+        with pytest.raises(services.AccessLocked):
+            services.verify_access(reference, code, now=now + dt.timedelta(minutes=14))
+        assert services.verify_access(reference, code, now=now + dt.timedelta(minutes=16)).reference == reference
+
+
+def test_lookups_are_rate_limited_per_client(app):
+    app.config["RATELIMIT_ENABLED"] = True
+    client = app.test_client()
+    statuses = [lookup(client, refs.new_reference(), WRONG_CODE).status_code for _ in range(21)]
+    assert statuses[:20] == [200] * 20 and statuses[-1] == 429
