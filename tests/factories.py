@@ -3,7 +3,7 @@ from app.complaints import services
 
 VALID_COMPLAINT = {
     "category": "topup_not_arrived",
-    "description": "昨天晚上充值了 100 元话费,到现在还没到账,订单显示已完成。",
+    "description": "昨天晚上充值了 100 元话费，到现在还没到账，订单显示已完成。",
     "details": {"order_number": "KM202611201234567890", "purchase_time": "2026-11-26T20:15",
                 "topup_account": "13800138000"},
     "order_number": "KM202611201234567890",

@@ -12,7 +12,7 @@ from app.extensions import db
 
 PAYLOAD = {
     "category": "topup_not_arrived",
-    "description": "话费充值 100 元两个小时了还没到账,订单显示成功。",
+    "description": "话费充值 100 元两个小时了还没到账，订单显示成功。",
     "details": {"order_number": "KM202611201234567891", "purchase_time": "2026-11-26 10:00",
                 "topup_account": "13800138000"},
     "contact_email": "a@example.com",

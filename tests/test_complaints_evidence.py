@@ -386,11 +386,11 @@ def test_delete_stored_refuses_traversal(tmp_path):
 @pytest.mark.parametrize(
     "code, limits, expected",
     [
-        ("too_large", {"max_bytes": 5 * 1024 * 1024}, "文件超过 5 MB,请压缩后再上传。"),
-        ("too_large", {"max_bytes": 2.5 * 1024 * 1024}, "文件超过 2.5 MB,请压缩后再上传。"),
+        ("too_large", {"max_bytes": 5 * 1024 * 1024}, "文件超过 5 MB，请压缩后再上传。"),
+        ("too_large", {"max_bytes": 2.5 * 1024 * 1024}, "文件超过 2.5 MB，请压缩后再上传。"),
         ("unsupported_type", {}, "只支持 JPG、PNG、WebP 图片和 PDF 文件。"),
-        ("too_many_pixels", {}, "图片尺寸过大,请截图或缩小后再上传。"),
-        ("corrupt", {}, "文件已损坏,无法读取。"),
+        ("too_many_pixels", {}, "图片尺寸过大，请截图或缩小后再上传。"),
+        ("corrupt", {}, "文件已损坏，无法读取。"),
         ("empty", {}, "文件是空的。"),
     ],
 )

@@ -10,7 +10,7 @@ from app.complaints.models import Complaint, ComplaintDraft, Deflection, Evidenc
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 
-DESCRIPTION = "我买的 100 元游戏点卡,卡密提示已被使用,刚提取就用不了。"
+DESCRIPTION = "我买的 100 元游戏点卡，卡密提示已被使用，刚提取就用不了。"
 DETAILS = {"order_number": "KM202611201234567890", "purchase_time": "2026-11-20 14:30"}
 CONTACT = {"contact_email": "user@example.com", "contact_phone": "+86 138-0013-8000", "notify_via": "email",
            "consent_privacy": "y"}
@@ -59,7 +59,7 @@ def test_suggestions_show_matching_articles(client):
 
 
 def test_scam_script_shows_anti_fraud_guidance_and_police_numbers(client):
-    describe(client, category="other", description="有个客服加我QQ,让我下载向日葵屏幕共享,还要我把卡密发给他。")
+    describe(client, category="other", description="有个客服加我QQ，让我下载向日葵屏幕共享，还要我把卡密发给他。")
     page = client.get("/complaints/new/suggestions").get_data(as_text=True)
     assert "很像诈骗" in page and "96110" in page and "110" in page
 
@@ -127,8 +127,8 @@ def test_review_shows_completeness_and_what_is_missing(client):
     fill_details(client)
     client.post("/complaints/new/contact", data=CONTACT)
     page = client.get("/complaints/new/review").get_data(as_text=True)
-    assert re.search(r"完整度:\d+ 分", page)
-    assert "还缺:报错截图、订单详情截图" in page and "补充后通常处理更快" in page
+    assert re.search(r"完整度：\d+ 分", page)
+    assert "还缺：报错截图、订单详情截图" in page and "补充后通常处理更快" in page
 
 
 def test_submit_shows_reference_access_code_and_hashes(client, app):

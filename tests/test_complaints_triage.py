@@ -13,7 +13,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def test_urgent_words_raise_priority_and_shorten_first_response(app_context):
-    complaint, _ = make_complaint(description="我的账号被盗了,里面的余额被人盗刷买了点卡,请尽快处理。")
+    complaint, _ = make_complaint(description="我的账号被盗了，里面的余额被人盗刷买了点卡，请尽快处理。")
     assert complaint.priority == "urgent" and "keyword:被盗" in complaint.triage_reasons
 
 
@@ -23,8 +23,8 @@ def test_large_amount_is_high_priority(app_context):
 
 
 def test_text_that_disagrees_with_the_category_gets_a_suggestion():
-    assert suggest_category("other", "卡密无效,提示已被使用,用不了") == "card_code_invalid"
-    assert suggest_category("card_code_invalid", "卡密无效,提示已被使用") is None
+    assert suggest_category("other", "卡密无效，提示已被使用，用不了") == "card_code_invalid"
+    assert suggest_category("card_code_invalid", "卡密无效，提示已被使用") is None
 
 
 def test_same_order_number_is_linked_as_duplicate(app_context):
@@ -35,12 +35,12 @@ def test_same_order_number_is_linked_as_duplicate(app_context):
 
 def test_same_contact_with_similar_text_is_linked_and_counts_as_repeat(app_context):
     first, _ = make_complaint(order_number=None)
-    second, _ = make_complaint(order_number=None, description=first.description + "请尽快!")
+    second, _ = make_complaint(order_number=None, description=first.description + "请尽快！")
     assert second.duplicate_of_id == first.id and "repeat_contact" in second.triage_reasons
 
 
 def test_scam_scripts_are_recognised():
-    signals = {signal for signal, _ in scam_signals("客服让我下载向日葵,还让我把验证码发给他,说有退款链接")}
+    signals = {signal for signal, _ in scam_signals("客服让我下载向日葵，还让我把验证码发给他，说有退款链接")}
     assert {"screen_sharing", "refund_link"} <= signals
     assert scam_signals("卡密无效") == []
 

@@ -17,7 +17,7 @@ from app.notifications.backends import FileBackend
 from app.notifications.models import OutboxMessage, OutboxStatus, utcnow
 
 SUBJECT = "您的投诉 KM-2026-0001 状态已更新"
-BODY = "您好,您的投诉已进入处理阶段。\n投诉编号:KM-2026-0001"
+BODY = "您好，您的投诉已进入处理阶段。\n投诉编号：KM-2026-0001"
 
 
 class _SmtpHandler(socketserver.StreamRequestHandler):

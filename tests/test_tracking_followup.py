@@ -65,14 +65,14 @@ def test_answering_a_staff_question_returns_the_complaint_to_review(app, client,
     stored = complaint(app, owner)
     assert stored.status == "in_review" and stored.paused_at is None
     page = text(client.get(f"/track/{owner}"))
-    assert "截图在附件里" in page and "你上传了文件:支付截图.png" in page and "已收到你的补充" in page
+    assert "截图在附件里" in page and "你上传了文件：支付截图.png" in page and "已收到你的补充" in page
     assert page.split('id="timeline"')[1].rindex("处理中") > page.split('id="timeline"')[1].index("截图在附件里")
     with app.app_context():
         assert db.session.scalar(sa.select(Evidence)).kind == "payment_record"
 
 
 def test_information_can_be_added_while_not_asked(app, client, owner):
-    post(client, owner, "message", body="补充一下:商家客服电话打不通")
+    post(client, owner, "message", body="补充一下：商家客服电话打不通")
     assert complaint(app, owner).status == "received"
     assert "商家客服电话打不通" in text(client.get(f"/track/{owner}"))
 
@@ -95,7 +95,7 @@ def test_a_refused_file_saves_nothing(app, client, owner):
 def test_files_are_capped_per_complaint(app, client, owner):
     post(client, owner, "message", files=[png(f"{i}.png") for i in range(4)])
     page = text(post(client, owner, "message", files=[png("a.png"), png("b.png")]))
-    assert "每件投诉最多 5 个文件,现在还能上传 1 个" in page
+    assert "每件投诉最多 5 个文件，现在还能上传 1 个" in page
     assert len(complaint(app, owner).evidence) == 4
 
 
@@ -103,7 +103,7 @@ def test_a_closed_complaint_takes_no_more_messages(app, client, owner):
     resolve(app, owner)
     response = post(client, owner, "message", body="还有一件事", files=[png()])
     assert response.headers["Location"] == f"/track/{owner}"
-    assert "这件投诉已经结束,不能再补充" in text(client.get(f"/track/{owner}"))
+    assert "这件投诉已经结束，不能再补充" in text(client.get(f"/track/{owner}"))
     assert list(app.config["UPLOAD_DIR"].glob("*")) == []
 
 
@@ -126,7 +126,7 @@ def test_withdraw_needs_a_reason(app, client, owner):
 def test_withdrawing_twice_is_explained(client, owner):
     post(client, owner, "withdraw", withdraw_reason="不需要了")
     post(client, owner, "withdraw", withdraw_reason="不需要了")
-    assert "投诉状态已经变化,现在不能进行这个操作" in text(client.get(f"/track/{owner}"))
+    assert "投诉状态已经变化，现在不能进行这个操作" in text(client.get(f"/track/{owner}"))
 
 
 def test_rating_is_offered_after_resolution_and_taken_once(app, client, owner):
@@ -139,7 +139,7 @@ def test_rating_is_offered_after_resolution_and_taken_once(app, client, owner):
     post(client, owner, "rate", score="1")
     assert complaint(app, owner).rating == 4
     page = text(client.get(f"/track/{owner}"))
-    assert "你已经评价过这件投诉了" in page and "你的评价:4 分" in page
+    assert "你已经评价过这件投诉了" in page and "你的评价：4 分" in page
 
 
 @pytest.mark.parametrize("score", ["", "0", "6", "abc"])

@@ -49,7 +49,7 @@ def test_a_mistyped_symbol_is_caught_by_the_check_character(client, filed):
     symbol = reference[5]
     typo = reference[:5] + refs.ALPHABET[(refs.ALPHABET.index(symbol) + 1) % 32] + reference[6:]
     page = text(lookup(client, typo, code))
-    assert "投诉编号有误,请检查是否输错了某一位" in page
+    assert "投诉编号有误，请检查是否输错了某一位" in page
     assert re.search(r'aria-describedby="[^"]*reference-error', page)
 
 
@@ -74,8 +74,8 @@ def test_wrong_code_and_unknown_reference_get_the_same_answer(client, filed):
 
 
 def test_reference_alone_shows_status_and_dates_only(client, app):
-    reference, _ = file_complaint(app, description="我的私人信息:充值账号 13800138000,订单 KM 开头的那一单。")
-    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家,请耐心等待处理结果")
+    reference, _ = file_complaint(app, description="我的私人信息：充值账号 13800138000，订单 KM 开头的那一单。")
+    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家，请耐心等待处理结果")
     page = text(client.get(f"/track/{reference}"))
     assert "已受理" in page and "提交时间" in page and "最近更新" in page
     assert "已联系商家" not in page and "13800138000" not in page and "客服小李" not in page
@@ -84,10 +84,10 @@ def test_reference_alone_shows_status_and_dates_only(client, app):
 
 def test_owner_sees_timeline_replies_and_due_dates(client, app, filed):
     reference, code = filed
-    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家,请耐心等待处理结果")
+    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家，请耐心等待处理结果")
     act_on(app, reference, services.staff_set_status, "in_review", "客服小李")
     page = text(client.get(lookup(client, reference, code).headers["Location"]))
-    assert "已联系商家,请耐心等待处理结果" in page and "客服回复" in page
+    assert "已联系商家，请耐心等待处理结果" in page and "客服回复" in page
     assert "预计处理完成" in page and "首次回复" in page
     timeline = page.split('id="timeline"')[1].split("</ol>")[0]
     assert timeline.index("已受理") < timeline.index("已联系商家") < timeline.index("处理中")
@@ -166,7 +166,7 @@ def test_five_wrong_codes_lock_the_reference_for_fifteen_minutes(client, app, fi
     for _ in range(5):
         assert "投诉编号或查询码不正确" in text(lookup(client, reference, WRONG_CODE))
     page = text(lookup(client, reference, code))
-    assert "查询码输错次数过多,请 15 分钟后再试" in page
+    assert "查询码输错次数过多，请 15 分钟后再试" in page
 
 
 def test_unknown_references_lock_the_same_way(client, app):

@@ -16,26 +16,26 @@ class DetailField:
 
 PAYMENT_METHODS = (("balance", _l("账户余额")), ("alipay", _l("支付宝")), ("wechat", _l("微信支付")),
                    ("bank_card", _l("银行卡")), ("other", _l("其他")))
-PRODUCT_TYPES = (("card_code", _l("卡密 / 点卡")), ("direct_topup", _l("直充(游戏或账号)")),
+PRODUCT_TYPES = (("card_code", _l("卡密 / 点卡")), ("direct_topup", _l("直充（游戏或账号）")),
                  ("phone_credit", _l("话费 / 流量")), ("gift_card", _l("礼品卡")), ("game_item", _l("游戏道具 / 账号")),
                  ("other", _l("其他")))
 
 DETAIL_FIELDS = {f.id: f for f in (
     DetailField("order_number", _l("订单号"), "Order number",
-                _l("在“我的订单”里,以 KM 开头的 18 位数字,可长按复制。"), kind="order_number"),
+                _l("在“我的订单”里，以 KM 开头的 18 位数字，可长按复制。"), kind="order_number"),
     DetailField("purchase_time", _l("购买时间"), "Time of purchase",
-                _l("订单详情页的“下单时间”,精确到分钟即可。"), kind="datetime"),
-    DetailField("amount", _l("金额(元)"), "Amount (CNY)", _l("实际支付的金额,见订单详情或支付记录。"), kind="amount"),
+                _l("订单详情页的“下单时间”，精确到分钟即可。"), kind="datetime"),
+    DetailField("amount", _l("金额（元）"), "Amount (CNY)", _l("实际支付的金额，见订单详情或支付记录。"), kind="amount"),
     DetailField("payment_method", _l("支付方式"), "Payment method", _l("付款时使用的方式。"), kind="choice",
                 choices=PAYMENT_METHODS),
     DetailField("product_type", _l("商品类型"), "Product type", _l("商品页标题下方写明了发货方式。"), kind="choice",
                 choices=PRODUCT_TYPES),
-    DetailField("product_name", _l("商品名称"), "Product", _l("例如:某游戏 100 元点卡、移动话费 50 元。")),
+    DetailField("product_name", _l("商品名称"), "Product", _l("例如：某游戏 100 元点卡、移动话费 50 元。")),
     DetailField("seller_id", _l("卖家或店铺编号"), "Seller or shop id", _l("商品页或订单详情里的店铺编号或店铺名称。")),
     DetailField("topup_account", _l("充值的账号"), "Account that was topped up",
-                _l("你填写的游戏账号、区服或手机号,用于核对是否充错。")),
-    DetailField("account_id", _l("出问题的账号"), "Affected account", _l("平台登录账号(手机号或用户名)。")),
-    DetailField("error_message", _l("报错提示"), "Error message", _l("使用卡密时看到的原文提示,例如“卡密已被使用”。")),
+                _l("你填写的游戏账号、区服或手机号，用于核对是否充错。")),
+    DetailField("account_id", _l("出问题的账号"), "Affected account", _l("平台登录账号（手机号或用户名）。")),
+    DetailField("error_message", _l("报错提示"), "Error message", _l("使用卡密时看到的原文提示，例如“卡密已被使用”。")),
     DetailField("payment_reference", _l("支付流水号"), "Payment reference",
                 _l("支付宝 / 微信账单详情里的“订单号”或银行流水号。")),
 )}

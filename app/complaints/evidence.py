@@ -41,8 +41,8 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 MESSAGES = {
     "empty": _l("文件是空的。"),
     "unsupported_type": _l("只支持 JPG、PNG、WebP 图片和 PDF 文件。"),
-    "too_many_pixels": _l("图片尺寸过大,请截图或缩小后再上传。"),
-    "corrupt": _l("文件已损坏,无法读取。"),
+    "too_many_pixels": _l("图片尺寸过大，请截图或缩小后再上传。"),
+    "corrupt": _l("文件已损坏，无法读取。"),
 }
 
 
@@ -76,7 +76,7 @@ class EvidenceError(ValueError):
         super().__init__(code)
         self.code = code
         if code == "too_large":
-            self.message = _l("文件超过 %(limit)s MB,请压缩后再上传。", limit=f"{max_bytes / 2**20:g}")
+            self.message = _l("文件超过 %(limit)s MB，请压缩后再上传。", limit=f"{max_bytes / 2**20:g}")
         else:
             self.message = MESSAGES[code]
 

@@ -21,10 +21,10 @@ def _checked(cleaner, *args):
 
 
 class DescribeForm(FlaskForm):
-    category = RadioField(_l("遇到了什么问题?"), validate_choice=False,
+    category = RadioField(_l("遇到了什么问题？"), validate_choice=False,
                           choices=[(c.id, c.name) for c in CATEGORIES.values()])
     description = TextAreaField(_l("请描述发生了什么"), description=_l(
-        "写清楚:什么时候、买了什么、出现了什么问题、你希望怎么处理。请勿填写卡密、密码或验证码。"))
+        "写清楚：什么时候、买了什么、出现了什么问题、你希望怎么处理。请勿填写卡密、密码或验证码。"))
 
     def validate_category(self, field):
         if field.data not in CATEGORIES:
@@ -43,8 +43,8 @@ def details_form_class(category_id, now):
 
     class DetailsForm(FlaskForm):
         evidence_kind = SelectField(_l("这些文件是"), choices=EVIDENCE_KINDS, validators=[Optional()])
-        files = MultipleFileField(_l("上传证据(可多选)"), description=_l(
-            "最多 5 个文件,每个不超过 5 MB,支持 JPG、PNG、WebP 和 PDF。图片的拍摄位置等信息会被自动去除。"))
+        files = MultipleFileField(_l("上传证据（可多选）"), description=_l(
+            "最多 5 个文件，每个不超过 5 MB，支持 JPG、PNG、WebP 和 PDF。图片的拍摄位置等信息会被自动去除。"))
 
     for field_id in category.required + category.optional:
         setattr(DetailsForm, field_id, _detail_field(DETAIL_FIELDS[field_id], field_id in category.required, now))
@@ -63,12 +63,12 @@ def _detail_field(spec, required, now):
 
 class ContactForm(FlaskForm):
     contact_email = StringField(_l("邮箱"), description=_l("处理进度和回复会发到这里。"))
-    contact_phone = StringField(_l("手机号"), description=_l("11 位中国大陆手机号,可带 +86。"))
-    notify_via = RadioField(_l("通过什么方式通知你?"), choices=[("email", _l("邮件")), ("sms", _l("短信"))],
+    contact_phone = StringField(_l("手机号"), description=_l("11 位中国大陆手机号，可带 +86。"))
+    notify_via = RadioField(_l("通过什么方式通知你？"), choices=[("email", _l("邮件")), ("sms", _l("短信"))],
                             default="email", validate_choice=False)
-    consent_privacy = BooleanField(_l("我已阅读并同意隐私说明:投诉信息仅用于处理本投诉。"),
+    consent_privacy = BooleanField(_l("我已阅读并同意隐私说明：投诉信息仅用于处理本投诉。"),
                                    validators=[DataRequired(message=_l("需要同意隐私说明才能提交投诉。"))])
-    consent_publish = BooleanField(_l("(可选)同意在处理结束后匿名公示本案的处理摘要,不含任何个人信息。"))
+    consent_publish = BooleanField(_l("（可选）同意在处理结束后匿名公示本案的处理摘要，不含任何个人信息。"))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -30,7 +30,7 @@ def attach_uploads(draft, files, kind):
     errors = []
     for upload in (f for f in files if f and f.filename):
         if len(draft.evidence) >= config["EVIDENCE_MAX_FILES"]:
-            errors.append(_l("最多上传 %(n)d 个文件,“%(name)s”没有上传。", n=config["EVIDENCE_MAX_FILES"],
+            errors.append(_l("最多上传 %(n)d 个文件，“%(name)s”没有上传。", n=config["EVIDENCE_MAX_FILES"],
                              name=upload.filename))
             continue
         try:

@@ -113,7 +113,7 @@ class AccessLockout(db.Model):
 
 
 class Deflection(db.Model):
-    """A would-be complaint solved by a help article ("已解决,不用投诉了")."""
+    """A would-be complaint solved by a help article ("已解决，不用投诉了")."""
 
     __tablename__ = "deflection"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,7 +24,7 @@ def _track_url():
 
 def complaint_received(complaint):
     """Confirm receipt with the reference and the first-response date (never the access code)."""
-    _send(complaint, "received", lambda: _("投诉已受理:%(ref)s", ref=complaint.reference))
+    _send(complaint, "received", lambda: _("投诉已受理：%(ref)s", ref=complaint.reference))
 
 
 def status_changed(complaint, note):
@@ -39,7 +39,7 @@ def staff_replied(complaint, body):
 
 def receipt(complaint, access_code):
     """Send the full receipt, access code and evidence hashes included, at the user's request."""
-    _send(complaint, "receipt", lambda: _("投诉回执:%(ref)s", ref=complaint.reference), access_code=access_code)
+    _send(complaint, "receipt", lambda: _("投诉回执：%(ref)s", ref=complaint.reference), access_code=access_code)
 
 
 def lost_references(contact, complaints):

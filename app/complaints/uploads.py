@@ -16,7 +16,7 @@ def store_uploads(files, room):
     """Check and store the uploads; return (stored, errors) and keep no file when any is refused."""
     files = [f for f in files if f and f.filename]
     if len(files) > room:
-        return [], [_l("每件投诉最多 %(max)d 个文件,现在还能上传 %(room)d 个。",
+        return [], [_l("每件投诉最多 %(max)d 个文件，现在还能上传 %(room)d 个。",
                        max=current_app.config["EVIDENCE_MAX_FILES"], room=max(room, 0))]
     stored, errors = [], []
     for upload in files:

@@ -28,7 +28,7 @@ def clean_order_number(value):
     """KM followed by 18 digits; spaces, dashes, lower case and full-width characters are forgiven."""
     folded = _SEPARATORS.sub("", _fold(value)).upper()
     if not re.fullmatch(r"KM\d{18}", folded):
-        raise ValueError(_l("订单号应为 KM 开头加 18 位数字,可在“我的订单”中长按复制。"))
+        raise ValueError(_l("订单号应为 KM 开头加 18 位数字，可在“我的订单”中长按复制。"))
     return folded
 
 
@@ -37,7 +37,7 @@ def clean_phone(value):
     digits = _SEPARATORS.sub("", _fold(value))
     digits = re.sub(r"^(\+86|0086|86)(?=1\d{10}$)", "", digits)
     if not re.fullmatch(r"1[3-9]\d{9}", digits):
-        raise ValueError(_l("请填写 11 位中国大陆手机号,例如 138 0013 8000。"))
+        raise ValueError(_l("请填写 11 位中国大陆手机号，例如 138 0013 8000。"))
     return digits
 
 
@@ -46,18 +46,18 @@ def clean_email(value):
     try:
         return validate_email(_fold(value), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise ValueError(_l("邮箱格式不正确,例如 name@example.com。")) from None
+        raise ValueError(_l("邮箱格式不正确，例如 name@example.com。")) from None
 
 
 def clean_amount(value):
-    """An amount in yuan (¥, 元 and thousands separators forgiven), returned in cents."""
+    """An amount in yuan （¥, 元 and thousands separators forgiven）， returned in cents."""
     text = re.sub(r"[¥￥元,,\s]|rmb|cny", "", _fold(value).lower())
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(_l("请填写金额数字,例如 100 或 99.50。")) from None
+        raise ValueError(_l("请填写金额数字，例如 100 或 99.50。")) from None
     if not Decimal("0") < amount <= MAX_AMOUNT or amount.as_tuple().exponent < -2:
-        raise ValueError(_l("金额应大于 0、不超过 100 万元,最多两位小数。"))
+        raise ValueError(_l("金额应大于 0、不超过 100 万元，最多两位小数。"))
     return int(amount * 100)
 
 
@@ -71,7 +71,7 @@ def clean_datetime(value, now):
         except ValueError:
             continue
     else:
-        raise ValueError(_l("请按“年-月-日 时:分”填写,例如 2026-11-20 14:30。"))
+        raise ValueError(_l("请按“年-月-日 时：分”填写，例如 2026-11-20 14:30。"))
     if moment.year < 2000 or moment > now.replace(tzinfo=None) + dt.timedelta(days=1):
         raise ValueError(_l("购买时间不能晚于今天。"))
     return moment.strftime("%Y-%m-%dT%H:%M")
@@ -89,9 +89,9 @@ def clean_description(value):
     """The problem description: long enough to act on, short enough to read."""
     text = str(value or "").strip()
     if len(text) < DESCRIPTION_MIN:
-        raise ValueError(_l("请至少写 %(min)d 个字:发生了什么、什么时候、你希望怎么处理。", min=DESCRIPTION_MIN))
+        raise ValueError(_l("请至少写 %(min)d 个字：发生了什么、什么时候、你希望怎么处理。", min=DESCRIPTION_MIN))
     if len(text) > DESCRIPTION_MAX:
-        raise ValueError(_l("描述最多 %(max)d 个字,更多内容可以上传为文件。", max=DESCRIPTION_MAX))
+        raise ValueError(_l("描述最多 %(max)d 个字，更多内容可以上传为文件。", max=DESCRIPTION_MAX))
     return text
 
 
@@ -138,7 +138,7 @@ def clean_contact(email, phone, notify_via):
             except ValueError as exc:
                 errors[key] = exc.args[0]
     if not (email or phone):
-        errors["contact_email"] = _l("请至少留下邮箱或手机号中的一项,方便我们联系你。")
+        errors["contact_email"] = _l("请至少留下邮箱或手机号中的一项，方便我们联系你。")
     if notify_via not in ("email", "sms"):
         errors["notify_via"] = _l("请选择通知方式。")
     elif not errors and not clean["contact_email" if notify_via == "email" else "contact_phone"]:

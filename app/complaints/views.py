@@ -54,7 +54,7 @@ def suggestions():
 
 @bp.post("/new/deflect")
 def deflect():
-    """"已解决,不用投诉了": count it and drop the draft."""
+    """"已解决，不用投诉了": count it and drop the draft."""
     draft = _draft_or_redirect() or abort(_restart())
     services.record_deflection(draft.data.get("category"), DeflectForm().article.data or None)
     intake.discard(draft)
@@ -123,7 +123,7 @@ def submit():
         abort(400)
     data, errors = intake.complaint_data(draft.data, {e.kind for e in draft.evidence}, intake.now_utc())
     if errors:
-        flash(_("还有信息需要修改,请检查标红的项目。"), "error")
+        flash(_("还有信息需要修改，请检查标红的项目。"), "error")
         return redirect(url_for(".review"))
     try:
         complaint, code = services.submit_draft(draft, data, current_language())
@@ -154,7 +154,7 @@ def email_receipt():
     if ConfirmForm().validate_on_submit():
         notify.receipt(complaint, receipt["access_code"])
         db.session.commit()
-        flash(_("回执已发送到你留下的联系方式,几分钟内可以收到。"), "success")
+        flash(_("回执已发送到你留下的联系方式，几分钟内可以收到。"), "success")
     return redirect(url_for(".submitted"))
 
 

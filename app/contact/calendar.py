@@ -1,4 +1,4 @@
-"""Mainland China's public holidays and adjusted working days (调休), in the portal's timezone.
+"""Mainland China's public holidays and adjusted working days （调休）， in the portal's timezone.
 
 Three sources, first match wins:
 1. content/holidays.yaml: days staff copied from the State Council notice (additions and corrections);
@@ -30,7 +30,7 @@ _LIBRARY_NAMES = {holiday.value: (holiday.chinese, holiday.value) for holiday in
 
 @dataclass(frozen=True)
 class Day:
-    """One calendar day: workday, weekend, holiday or adjusted_workday (a weekend day worked for 调休)."""
+    """One calendar day: workday, weekend, holiday or adjusted_workday （a weekend day worked for 调休）."""
 
     date: dt.date
     kind: str

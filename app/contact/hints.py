@@ -119,7 +119,7 @@ class Estimator:
         return Slot(start.weekday(), start.hour, schedule.open[start.hour], start=start)
 
     def _schedule(self, channel, start):
-        """Pick the day's schedule and the weekday whose demand profile applies (调休 days follow a workday)."""
+        """Pick the day's schedule and the weekday whose demand profile applies （调休 days follow a workday）."""
         day = self.calendar.day(start.date())
         if day.is_holiday and channel.holiday is not None:
             return channel.holiday, start.weekday()
@@ -161,7 +161,7 @@ def home_channel_statuses():
 
 
 def describe_moment(moment, now):
-    """Say when `moment` is, relative to `now`: 现在, 今天 18:00, 明天 09:00 or 2月24日 09:00."""
+    """Say when `moment` is, relative to `now`: 现在， 今天 18:00, 明天 09:00 or 2月24日 09:00."""
     if moment <= now:
         return _("现在")
     time = moment.strftime("%H:%M")
@@ -177,7 +177,7 @@ def describe_moment(moment, now):
 def describe_wait(slot):
     """Say how long the expected wait of an open staffed slot is, in words."""
     if slot.label == "very_busy":
-        return _("排队可能很长,无法估计")
+        return _("排队可能很长，无法估计")
     if slot.wait_seconds < 60:
         return _("不到 1 分钟")
     return _("约 %(minutes)d 分钟", minutes=round(slot.wait_seconds / 60))

@@ -10,15 +10,15 @@ from app.extensions import db
 
 DEMO_LABEL = "【演示数据】"
 STORIES = {
-    "card_code_invalid": ["买的 50 元游戏点卡,卡密一输入就提示“已被使用”,我是刚提取的。",
-                          "礼品卡卡密提示无效,核对了好几遍没有输错。"],
-    "topup_not_arrived": ["给手机充了 100 元话费,订单显示成功,但运营商那边没到账。",
-                          "游戏直充 648 元,角色里一直没收到,区服和账号都核对过。"],
-    "paid_not_delivered": ["付款后订单一直是待发货,已经超过承诺的发货时间。"],
-    "refund": ["申请退款三个工作日了还没退回支付宝,想知道进度。", "买错面值申请退款,卖家同意了但钱没退回来。"],
-    "seller_fraud": ["卖家让我加微信私下交易,付款后就把我拉黑了。"],
-    "account_security": ["账号被冻结,提示异常登录,我本人没有做违规操作。"],
-    "payment": ["同一个订单被扣了两次钱,银行卡账单上有两笔。"],
+    "card_code_invalid": ["买的 50 元游戏点卡，卡密一输入就提示“已被使用”，我是刚提取的。",
+                          "礼品卡卡密提示无效，核对了好几遍没有输错。"],
+    "topup_not_arrived": ["给手机充了 100 元话费，订单显示成功，但运营商那边没到账。",
+                          "游戏直充 648 元，角色里一直没收到，区服和账号都核对过。"],
+    "paid_not_delivered": ["付款后订单一直是待发货，已经超过承诺的发货时间。"],
+    "refund": ["申请退款三个工作日了还没退回支付宝，想知道进度。", "买错面值申请退款，卖家同意了但钱没退回来。"],
+    "seller_fraud": ["卖家让我加微信私下交易，付款后就把我拉黑了。"],
+    "account_security": ["账号被冻结，提示异常登录，我本人没有做违规操作。"],
+    "payment": ["同一个订单被扣了两次钱，银行卡账单上有两笔。"],
     "other": ["希望平台能提供更多的支付方式。"],
 }
 OUTCOMES = ("resolved", "resolved", "resolved", "rejected", "in_review", "awaiting_user", "received", "withdrawn")
@@ -65,9 +65,9 @@ def _progress(complaint, outcome, rng, filed_at, now):
         return
     services.staff_set_status(complaint, "in_review", staff, now=min(moment, now))
     if outcome == "awaiting_user":
-        services.staff_reply(complaint, staff, "请上传支付记录截图和订单详情截图,方便我们核实。", request_info=True,
+        services.staff_reply(complaint, staff, "请上传支付记录截图和订单详情截图，方便我们核实。", request_info=True,
                              now=min(moment + dt.timedelta(hours=2), now))
     elif outcome in ("resolved", "rejected"):
-        note = "已核实,已为你补发 / 退款。" if outcome == "resolved" else "经核实卡密在提取后已被本人账号使用,无法退款。"
+        note = "已核实，已为你补发 / 退款。" if outcome == "resolved" else "经核实卡密在提取后已被本人账号使用，无法退款。"
         services.staff_set_status(complaint, outcome, staff, note=note,
                                   now=min(moment + dt.timedelta(days=rng.uniform(0.5, 4)), now))

@@ -58,7 +58,7 @@ def load_synonyms(content_dir):
 
 
 def normalize(text):
-    """Fold width, case and traditional characters: 帳號被盜 -> 帐号被盗, ＴＵＩ -> tui."""
+    """Fold width, case and traditional characters: 帳號被盜 -> 帐号被盗， ＴＵＩ -> tui."""
     text = unicodedata.normalize("NFKC", text or "").strip().lower()
     return _converter.convert(text)
 

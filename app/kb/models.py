@@ -12,7 +12,7 @@ def utcnow():
 
 
 class ArticleVote(db.Model):
-    """One visitor's answer to "这篇文章有帮助吗?" for one article."""
+    """One visitor's answer to "这篇文章有帮助吗？" for one article."""
 
     __tablename__ = "article_vote"
     __table_args__ = (sa.UniqueConstraint("slug", "visitor", name="uq_article_vote_slug_visitor"),)

@@ -14,6 +14,7 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import SimpleAnalyzer, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import HtmlFormatter, PinpointFragmenter
-from whoosh.query import And, Term
+from whoosh.query import Term
 
 from app.kb import analysis
 from app.kb.search_query import plan_query
@@ -33,6 +34,7 @@ logger = logging.getLogger("portal.search")
 SCHEMA_VERSION = 3
 META_FILE = "portal-meta.json"
 PINYIN_FILE = "pinyin-map.json"
+HIGHLIGHT_FIELDS = ("body", "summary", "summary_en")
 FIELD_BOOSTS = {"title": 4.0, "keywords": 3.0, "summary": 2.0, "body": 1.0,
                 "title_en": 3.0, "tags": 2.5, "summary_en": 1.5, "pinyin": 1.5}
 
@@ -214,11 +216,29 @@ class _OpenIndex:
             if target not in self._by_target:
                 ix = whoosh_index.open_dir(target)
                 pinyin_map = json.loads((Path(target) / PINYIN_FILE).read_text(encoding="utf-8"))
-                self._by_target = {target: (ix, pinyin_map)}
-            ix, pinyin_map = self._by_target[target]
+                self._by_target = {target: (ix, pinyin_map, {})}
+            ix, pinyin_map, facts = self._by_target[target]
         searcher = ix.searcher()
-        self._local.entry = (target, searcher, pinyin_map)
+        self._local.entry = (target, searcher, pinyin_map, facts)
         return searcher, pinyin_map
+
+    def doc_fields(self, searcher):
+        """Which documents have which category and type, computed once per index build (docnums never change)."""
+        cached = getattr(self._local, "entry", None)
+        facts = cached[3] if cached and cached[1] is searcher else {}
+        if "fields" not in facts:
+            facts["fields"] = _doc_fields(searcher)
+        return facts["fields"]
+
+
+def _doc_fields(searcher):
+    fields = {"category_of": {}}
+    for name in ("category", "type"):
+        fields[name] = {value: set(searcher.docs_for_query(Term(name, value)))
+                        for value in searcher.reader().field_terms(name)}
+    for value, docnums in fields["category"].items():
+        fields["category_of"].update(dict.fromkeys(docnums, value))
+    return fields
 
 
 _open_index = _OpenIndex()
@@ -237,30 +257,76 @@ def search(knowledge_base, index_path, synonyms, query, *, article_type=None, ca
         return _scan(knowledge_base, plan, article_type, category, page, per_page)
 
 
-def _filter_query(article_type, category):
-    terms = [Term(name, value) for name, value in (("type", article_type), ("category", category)) if value]
-    if len(terms) > 1:
-        return And(terms)
-    return terms[0] if terms else None
-
-
 def _search_index(knowledge_base, searcher, plan, article_type, category, page, per_page):
     results = SearchResults(query=plan.original, page=page, per_page=per_page, suggestion=plan.suggestion)
     if plan.query is None:
         return results
-    everything = searcher.search(plan.query, limit=None, groupedby="category",
-                                 filter=_filter_query(article_type, None))
-    results.facets = {name: len(docs) for name, docs in everything.groups("category").items()}
-    hits_page = searcher.search_page(plan.query, page, pagelen=per_page, terms=True,
-                                     filter=_filter_query(article_type, category))
-    hits_page.results.fragmenter = PinpointFragmenter(maxchars=120, surround=40, autotrim=True)
-    hits_page.results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-    results.total = hits_page.total
-    for hit in hits_page:
+    # One unscored pass over the matching documents gives both the category facets (type filter only)
+    # and the total (type and category filters); only the shown page is scored in full and highlighted.
+    fields = _open_index.doc_fields(searcher)
+    type_docs = fields["type"].get(article_type, set()) if article_type else None
+    facets = Counter()
+    for docnum in searcher.docs_for_query(plan.query):
+        if type_docs is None or docnum in type_docs:
+            facets[fields["category_of"].get(docnum)] += 1
+    facets.pop(None, None)
+    results.facets = dict(facets)
+    results.total = facets.get(category, 0) if category else sum(facets.values())
+    if not results.total:
+        return results
+    # Like Whoosh's search_page: a page past the end shows the last page.
+    shown_page = min(page, -(-results.total // per_page))
+    allowed = _allowed_docs(fields, type_docs, category)
+    top = searcher.search(plan.query, limit=shown_page * per_page, filter=allowed)
+    page_hits = top[(shown_page - 1) * per_page: shown_page * per_page]
+    _record_matched_terms(top, searcher, plan.query, [hit.docnum for hit in page_hits])
+    top.fragmenter = PinpointFragmenter(maxchars=120, surround=40, autotrim=True)
+    top.formatter = HtmlFormatter(tagname="mark", between=" … ")
+    for hit in page_hits:
         article = knowledge_base.get(hit["slug"])
         if article is not None:
             results.hits.append(_hit(article, hit))
     return results
+
+
+def _allowed_docs(fields, type_docs, category):
+    """The filter set for the scored search, or None when nothing is filtered."""
+    if category is None:
+        return type_docs
+    category_docs = fields["category"].get(category, set())
+    return category_docs if type_docs is None else category_docs & type_docs
+
+
+def _record_matched_terms(top, searcher, query, docnums):
+    """Give `top` the matched terms of the shown hits, as `search(terms=True)` would, for pinpoint highlighting.
+
+    Recording terms during the search costs a lookup for every matching document of the whole index;
+    the highlighter only needs them for the few hits on the page.
+    """
+    reader = searcher.reader()
+    docterms = {docnum: [] for docnum in docnums}
+    termdocs = {}
+    wanted = sorted(docnums)
+    for leaf in query.leaves():
+        if leaf.field() not in HIGHLIGHT_FIELDS or not isinstance(leaf, Term):
+            continue
+        btext = searcher.schema[leaf.field()].to_bytes(leaf.text)
+        key = (leaf.field(), btext)
+        if key in termdocs or key not in reader:
+            continue
+        matcher = reader.postings(*key)
+        found = []
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                found.append(docnum)
+                docterms[docnum].append(key)
+        if found:
+            termdocs[key] = found
+    top.docterms, top.termdocs = docterms, termdocs
 
 
 def _hit(article, hit):

@@ -56,10 +56,10 @@ def feedback(folder, slug):
     visitor = request.cookies.get(VISITOR_COOKIE) or secrets.token_urlsafe(16)
     try:
         services.record_vote(item.slug, visitor, form.helpful.data == "yes", form.reason.data, form.comment.data)
-        flash(_("感谢你的反馈!") if form.helpful.data == "yes" else
-              _("感谢反馈,我们会改进这篇文章。问题还没解决的话,可以联系客服或提交投诉。"), "success")
+        flash(_("感谢你的反馈！") if form.helpful.data == "yes" else
+              _("感谢反馈，我们会改进这篇文章。问题还没解决的话，可以联系客服或提交投诉。"), "success")
     except services.AlreadyVoted:
-        flash(_("你已经对这篇文章投过票了,谢谢!"), "info")
+        flash(_("你已经对这篇文章投过票了，谢谢！"), "info")
     response = redirect(url_for(".article", folder=folder, slug=slug, _anchor="feedback"))
     response.set_cookie(VISITOR_COOKIE, visitor, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])

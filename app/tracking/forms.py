@@ -11,17 +11,17 @@ from app.tracking.followup import MESSAGE_MAX
 
 CODE_INPUT = {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
 REFERENCE_ERRORS = {
-    "checksum": _l("投诉编号有误,请检查是否输错了某一位"),
+    "checksum": _l("投诉编号有误，请检查是否输错了某一位"),
     "format": _l("投诉编号格式应为 TS-XXXX-XXXX-XXXX-XXX"),
 }
 
 
 class LookupForm(FlaskForm):
     reference = StringField(_l("投诉编号"), render_kw=CODE_INPUT,
-                            description=_l("例如 TS-7K3M-9QXA-4HRT-C2V,不区分大小写,空格和短横线可省略。"),
+                            description=_l("例如 TS-7K3M-9QXA-4HRT-C2V，不区分大小写，空格和短横线可省略。"),
                             validators=[DataRequired(message=_l("请填写投诉编号。"))])
     access_code = StringField(_l("查询码"), render_kw=CODE_INPUT,
-                              description=_l("提交投诉时页面上显示的 10 位查询码,例如 7K3M9-QXA4H。"),
+                              description=_l("提交投诉时页面上显示的 10 位查询码，例如 7K3M9-QXA4H。"),
                               validators=[DataRequired(message=_l("请填写查询码。"))])
 
     def validate_reference(self, field):
@@ -34,15 +34,15 @@ class LookupForm(FlaskForm):
         try:
             field.data = refs.normalize_access_code(field.data)
         except refs.InvalidAccessCode:
-            raise ValidationError(_l("查询码是 10 位字母和数字,例如 7K3M9-QXA4H。")) from None
+            raise ValidationError(_l("查询码是 10 位字母和数字，例如 7K3M9-QXA4H。")) from None
 
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("补充说明"), validators=[Length(max=MESSAGE_MAX)],
-                         description=_l("回答客服的问题,或补充新的情况。请勿填写卡密、密码或验证码。"))
+                         description=_l("回答客服的问题，或补充新的情况。请勿填写卡密、密码或验证码。"))
     evidence_kind = SelectField(_l("这些文件是"), choices=EVIDENCE_KINDS, default="other", validators=[Optional()])
-    files = MultipleFileField(_l("上传证据(可多选)"), description=_l(
-        "每件投诉最多 5 个文件,每个不超过 5 MB,支持 JPG、PNG、WebP 和 PDF。图片的拍摄位置等信息会被自动去除。"))
+    files = MultipleFileField(_l("上传证据（可多选）"), description=_l(
+        "每件投诉最多 5 个文件，每个不超过 5 MB，支持 JPG、PNG、WebP 和 PDF。图片的拍摄位置等信息会被自动去除。"))
 
     def uploads(self):
         """Return the files actually chosen (browsers send an empty part when none is)."""
@@ -56,19 +56,19 @@ class MessageForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     withdraw_reason = TextAreaField(_l("撤回原因"), validators=[
-        DataRequired(message=_l("请写一下撤回的原因,例如“问题已经自行解决”。")), Length(max=1000)])
+        DataRequired(message=_l("请写一下撤回的原因，例如“问题已经自行解决”。")), Length(max=1000)])
 
 
 class RateForm(FlaskForm):
     score = RadioField(_l("你对处理结果的满意程度"), coerce=int,
-                       choices=[(5, _l("5 分:非常满意")), (4, _l("4 分:满意")), (3, _l("3 分:一般")),
-                                (2, _l("2 分:不满意")), (1, _l("1 分:非常不满意"))],
+                       choices=[(5, _l("5 分：非常满意")), (4, _l("4 分：满意")), (3, _l("3 分：一般")),
+                                (2, _l("2 分：不满意")), (1, _l("1 分：非常不满意"))],
                        validators=[InputRequired(message=_l("请选择 1 到 5 分。"))])
-    comment = TextAreaField(_l("还想说的(可选)"), validators=[Optional(), Length(max=1000)])
+    comment = TextAreaField(_l("还想说的（可选）"), validators=[Optional(), Length(max=1000)])
 
 
 class ReopenForm(FlaskForm):
-    reopen_reason = TextAreaField(_l("还有什么问题没有解决?"), validators=[
+    reopen_reason = TextAreaField(_l("还有什么问题没有解决？"), validators=[
         DataRequired(message=_l("请说明还有什么问题没有解决。")), Length(max=1000)])
 
 

@@ -15,9 +15,9 @@ VERIFIED_KEY = "tracking_verified"
 MAX_VERIFIED = 10
 NOT_ALLOWED = {
     "not_closed": _l("投诉处理结束后才能评价。"),
-    "already_rated": _l("你已经评价过这件投诉了,谢谢。"),
+    "already_rated": _l("你已经评价过这件投诉了，谢谢。"),
     "bad_score": _l("请选择 1 到 5 分。"),
-    "reopen_window": _l("已超过可以重新打开的期限。如果问题仍未解决,请提交一件新的投诉。"),
+    "reopen_window": _l("已超过可以重新打开的期限。如果问题仍未解决，请提交一件新的投诉。"),
 }
 
 
@@ -62,7 +62,7 @@ def message(reference):
     if form.validate_on_submit():
         form.files.errors = followup.add_message(complaint, form.body.data, form.uploads(), form.evidence_kind.data)
         if not form.files.errors:
-            flash(_("已收到你的补充,客服会尽快查看。"), "success")
+            flash(_("已收到你的补充，客服会尽快查看。"), "success")
             return redirect(url_for(".detail", reference=complaint.reference, _anchor="timeline"))
     return _owner_page(complaint, message_form=form)
 
@@ -99,7 +99,7 @@ def reopen(reference):
     if not form.validate_on_submit():
         return _owner_page(complaint, reopen_form=form)
     services.reopen(complaint, form.reopen_reason.data.strip())
-    flash(_("投诉已重新打开,我们会优先处理。"), "success")
+    flash(_("投诉已重新打开，我们会优先处理。"), "success")
     return redirect(url_for(".detail", reference=complaint.reference))
 
 
@@ -119,7 +119,7 @@ def lost():
     form = LostForm()
     if form.validate_on_submit():
         services.send_lost_references(form.contact.data)
-        flash(_("如果这个联系方式提交过投诉,投诉编号已经发过去了,几分钟内可以收到。"), "success")
+        flash(_("如果这个联系方式提交过投诉，投诉编号已经发过去了，几分钟内可以收到。"), "success")
         return redirect(url_for(".lost"))
     return render_template("tracking/lost.html", form=form)
 
@@ -139,9 +139,9 @@ def _refused(exc):
     if isinstance(exc, services.NotAllowed):
         flash(NOT_ALLOWED.get(exc.reason, _("现在不能进行这个操作。")), "error")
     elif isinstance(exc, services.ComplaintClosed):
-        flash(_("这件投诉已经结束,不能再补充。如果问题没有解决,可以重新打开。"), "error")
+        flash(_("这件投诉已经结束，不能再补充。如果问题没有解决，可以重新打开。"), "error")
     else:
-        flash(_("投诉状态已经变化,现在不能进行这个操作。"), "error")
+        flash(_("投诉状态已经变化，现在不能进行这个操作。"), "error")
     return redirect(url_for(".detail", reference=request.view_args["reference"]))
 
 
@@ -165,7 +165,7 @@ def _check_code(form):
         form.access_code.errors.append(_("投诉编号或查询码不正确。"))
     except services.AccessLocked as exc:
         minutes = max(1, math.ceil((exc.until - services.utcnow()).total_seconds() / 60))
-        form.access_code.errors.append(_("查询码输错次数过多,请 %(minutes)d 分钟后再试。", minutes=minutes))
+        form.access_code.errors.append(_("查询码输错次数过多，请 %(minutes)d 分钟后再试。", minutes=minutes))
     return None
 
 

@@ -9,7 +9,7 @@ def test_contact_page_and_verifier(live_server, page, screenshot_dir):
 
     assert page.get_by_role("heading", level=1).inner_text() == "官方联系渠道"
     assert page.get_by_role("link", name="400-618-5200").get_attribute("href") == "tel:4006185200"
-    table = page.get_by_role("table", name="客服热线:常规一周每小时的预计等待(估计值,不含节假日)")
+    table = page.get_by_role("table", name="客服热线：常规一周每小时的预计等待（估计值，不含节假日）")
     assert table.get_by_role("columnheader", name="周一").count() == 1
     assert table.get_by_role("row").count() == 25
     page.screenshot(path=str(screenshot_dir / "contact.png"), full_page=True)
@@ -22,7 +22,7 @@ def test_contact_page_and_verifier(live_server, page, screenshot_dir):
     page.get_by_label("对方的电话、QQ、微信号、邮箱或链接").fill("https://kameng-tuikuan.example/refund")
     page.get_by_role("button", name="核对").click()
     assert page.get_by_role("heading", name="已确认的假客服").is_visible()
-    assert page.get_by_role("link", name="怎么分辨真假客服,被骗了怎么办").get_attribute("href") == \
+    assert page.get_by_role("link", name="怎么分辨真假客服，被骗了怎么办").get_attribute("href") == \
         "/help/faq/fake-customer-service"
     page.screenshot(path=str(screenshot_dir / "verify-fake.png"), full_page=True)
 

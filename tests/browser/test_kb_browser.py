@@ -6,8 +6,8 @@ pytestmark = pytest.mark.browser
 
 def test_search_open_result_and_vote(live_server, page, screenshot_dir):
     page.goto(f"{live_server}/")
-    page.get_by_label("先搜索,也许马上就能解决").fill("卡密用不了")
-    page.get_by_label("先搜索,也许马上就能解决").press("Enter")
+    page.get_by_label("先搜索，也许马上就能解决").fill("卡密用不了")
+    page.get_by_label("先搜索，也许马上就能解决").press("Enter")
     page.wait_for_url("**/search?q=*")
     assert page.get_by_role("searchbox").input_value() == "卡密用不了"
     first = page.locator("ol .result h2 a").first
@@ -18,8 +18,8 @@ def test_search_open_result_and_vote(live_server, page, screenshot_dir):
     page.wait_for_url("**/help/faq/card-code-invalid")
     page.get_by_label("有帮助", exact=True).check()
     page.get_by_role("button", name="提交反馈").click()
-    assert page.get_by_text("感谢你的反馈!").is_visible()
-    assert page.get_by_text("已收到你的反馈,谢谢!").is_visible()
+    assert page.get_by_text("感谢你的反馈！").is_visible()
+    assert page.get_by_text("已收到你的反馈，谢谢！").is_visible()
     page.screenshot(path=str(screenshot_dir / "voted.png"), full_page=True)
 
 

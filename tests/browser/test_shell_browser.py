@@ -7,7 +7,7 @@ pytestmark = pytest.mark.browser
 def test_home_page_language_switch(live_server, page, screenshot_dir):
     page.goto(f"{live_server}/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
-    assert page.get_by_role("heading", level=1).inner_text() == "有问题?先搜索,也许马上就能解决"
+    assert page.get_by_role("heading", level=1).inner_text() == "有问题？先搜索，也许马上就能解决"
     nav = page.get_by_role("navigation", name="主导航")
     for label in ("首页", "帮助中心", "联系渠道", "我要投诉", "进度查询"):
         assert nav.get_by_role("link", name=label).count() == 1, label

@@ -28,13 +28,13 @@ def test_track_and_answer_a_staff_question_with_a_file(live_server, live_app, pa
     page.get_by_role("link", name="现在补充").click()
     page.get_by_label("补充说明").fill("支付截图在附件里")
     page.get_by_label("这些文件是").select_option(label="支付截图")
-    page.get_by_label("上传证据(可多选)").set_input_files(str(screenshot))
+    page.get_by_label("上传证据（可多选）").set_input_files(str(screenshot))
     page.get_by_role("button", name="提交补充").click()
 
     assert page.get_by_test_id("status").inner_text() == "处理中"
     items = timeline.locator("li")
     assert items.count() == 6
-    assert "你上传了文件:支付截图.png" in items.nth(3).inner_text()
+    assert "你上传了文件：支付截图.png" in items.nth(3).inner_text()
     assert "支付截图在附件里" in items.nth(4).inner_text()
     assert "处理中" in items.last.inner_text() and items.last.locator("time").count() == 1
     assert page.get_by_role("link", name="支付截图.png").get_attribute("href").startswith(f"/track/{reference}/evidence/")
