@@ -194,3 +194,15 @@ def test_lookups_are_rate_limited_per_client(app):
     client = app.test_client()
     statuses = [lookup(client, refs.new_reference(), WRONG_CODE).status_code for _ in range(21)]
     assert statuses[:20] == [200] * 20 and statuses[-1] == 429
+
+
+def test_forget_on_this_device_requires_the_code_again(app, client):
+    from tests.factories import make_complaint
+
+    with app.app_context():
+        complaint, code = make_complaint()
+        reference = complaint.reference
+    client.post("/track", data={"reference": reference, "access_code": code})
+    assert "timeline-heading" in client.get(f"/track/{reference}").get_data(as_text=True)
+    client.post("/track/forget")
+    assert "timeline-heading" not in client.get(f"/track/{reference}").get_data(as_text=True)

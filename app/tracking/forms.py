@@ -82,3 +82,7 @@ class LostForm(FlaskForm):
             field.data = cleaner(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc.args[0])) from None
+
+
+class ConfirmForgetForm(FlaskForm):
+    """"在此设备上退出查看": only the CSRF token."""

@@ -9,7 +9,8 @@ from app.complaints.categories import CATEGORIES
 from app.complaints.states import STATUS_LABELS, InvalidTransition
 from app.extensions import limiter
 from app.tracking import bp, followup
-from app.tracking.forms import LookupForm, LostForm, MessageForm, RateForm, ReopenForm, WithdrawForm
+from app.tracking.forms import (ConfirmForgetForm, LookupForm, LostForm, MessageForm, RateForm, ReopenForm,
+                                WithdrawForm)
 
 VERIFIED_KEY = "tracking_verified"
 MAX_VERIFIED = 10
@@ -110,6 +111,15 @@ def evidence(reference, evidence_id):
     response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.post("/forget")
+def forget():
+    """Forget every complaint this browser opened (for shared or borrowed devices)."""
+    if ConfirmForgetForm().validate_on_submit():
+        session.pop(VERIFIED_KEY, None)
+        flash(_("已在这台设备上退出查看。再次查看需要重新输入查询码。"), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.route("/lost", methods=["GET", "POST"])
