@@ -68,6 +68,11 @@ def words(text):
     return [w for w in jieba.cut_for_search(text) if is_meaningful(w)]
 
 
+def is_dictionary_word(word):
+    """Tell whether jieba's dictionary (domain words included) knows `word`."""
+    return jieba.dt.FREQ.get(word, 0) > 0
+
+
 def is_meaningful(word):
     word = word.strip().lower()
     return bool(word) and word not in STOP_WORDS and not _PUNCTUATION.match(word)

@@ -71,8 +71,9 @@ def _corrected(text, pinyin_map, searcher):
     if not pinyin_map:
         return text
     reader = searcher.reader() if searcher is not None else None
-    # Characters inside a word the articles already use are not typos (充值能 must not become 充只能).
-    protected = [w for w in analysis.words(text) if len(w) >= 2 and _is_known(reader, w)]
+    # Characters inside a real word are not typos (充值能 must not become 充只能, 还是未 not 还视为).
+    protected = [w for w in analysis.words(text) if len(w) >= 2 and (analysis.is_dictionary_word(w)
+                                                                      or _is_known(reader, w))]
     for window in sorted(set(analysis.han_windows(text)), key=len, reverse=True):
         word = pinyin_map.get(analysis.pinyin_of(window))
         if word and word != window and window in text and not _overlaps(window, text, protected) \
@@ -108,6 +109,8 @@ def _correct_latin(phrase, pinyin_map, searcher):
     fixed = []
     for word in phrase.split():
         known = len(word) < 4 or reader.doc_frequency("spell_en", word) or word in pinyin_map
-        suggestions = [] if known else corrector.suggest(word, limit=1, maxdist=2)
-        fixed.append(suggestions[0] if suggestions else word)
+        # Short words have many neighbours at distance 2 (late -> page), so only fix one-letter slips there;
+        # typing slips rarely hit the first letter, so a suggestion must keep it (late is not rate).
+        suggestions = [] if known else corrector.suggest(word, limit=3, maxdist=1 if len(word) < 6 else 2)
+        fixed.append(next((s for s in suggestions if s[0] == word[0]), word))
     return " ".join(fixed)
