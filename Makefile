@@ -22,7 +22,7 @@ bench: setup-dev
 
 # The venv is rebuilt only when a requirements file changes.
 setup: $(VENV)/.installed translations
-setup-dev: $(VENV)/.installed-dev translations
+setup-dev: $(VENV)/.installed-dev translations node_modules/axe-core/axe.min.js
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ $(VENV)/.installed: requirements.txt | $(VENV)/bin/python
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
+
+# axe-core powers the accessibility checks of the browser tests (package-lock.json pins it).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
 
 translations:
 	$(VENV)/bin/pybabel compile -d app/translations
@@ -49,4 +54,4 @@ demo:
 	$(FLASK) demo seed --if-empty
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules test-results

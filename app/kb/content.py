@@ -16,11 +16,11 @@ REQUIRED_FIELDS = ("title", "title_en", "summary", "summary_en", "category", "ta
                    "related")
 LIST_FIELDS = ("tags", "keywords", "related")
 ALLOWED_TAGS = {"a", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote", "h2", "h3", "h4",
-                "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "div", "span", "input"}
+                "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "div", "span", "input", "label"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "div": {"class"},
                       "ul": {"class"}, "li": {"class"}, "th": {"align"}, "td": {"align"},
-                      "input": {"type", "disabled", "checked"}, "span": {"class"}}
-_TASK_ITEM = re.compile(r"<li>\[( |x|X)\]\s*")
+                      "input": {"type", "checked"}, "span": {"class"}}
+_TASK_ITEM = re.compile(r"<li>\[( |x|X)\]\s*(.*?)</li>", re.S)
 
 
 class ContentError(ValueError):
@@ -174,8 +174,9 @@ def render_markdown(body):
     converter = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code",
                                               TocExtension(slugify=slugify_unicode, toc_depth="2-3")])
     html = converter.convert(body)
-    html = _TASK_ITEM.sub(lambda m: '<li class="task"><input type="checkbox" disabled'
-                          + (" checked" if m.group(1).lower() == "x" else "") + "> ", html)
+    # Checklist items become real, labelled checkboxes the reader can tick while following a guide.
+    html = _TASK_ITEM.sub(lambda m: '<li class="task"><label><input type="checkbox"'
+                          + (" checked" if m.group(1).lower() == "x" else "") + f"> {m.group(2)}</label></li>", html)
     html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                      link_rel="noopener noreferrer")
     toc = [(token["level"], token["id"], token["name"]) for token in _flatten(converter.toc_tokens)]
