@@ -1,4 +1,5 @@
 """The search page, API, index lifecycle and graceful degradation."""
+import dataclasses
 import os
 from pathlib import Path
 
@@ -85,9 +86,9 @@ def test_stale_index_is_rebuilt_when_content_changes(tmp_path, app):
         index = tmp_path / "idx"
         search.rebuild_index(kb, index)
         first_target = os.path.realpath(index)
-        kb.content_hash = "changed"
-        assert search.index_problem(kb, index) == "stale"
-        assert search.ensure_index(kb, index) == "rebuilt (stale)"
+        changed = dataclasses.replace(kb, content_hash="changed")
+        assert search.index_problem(changed, index) == "stale"
+        assert search.ensure_index(changed, index) == "rebuilt (stale)"
         assert os.path.realpath(index) != first_target
 
 

@@ -3,6 +3,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,16 +106,31 @@ def load_knowledge_base(content_dir):
 
 _cache = {}
 _cache_lock = threading.Lock()
+RECHECK_SECONDS = 5.0
+
+
+def content_signature(content_dir):
+    """A cheap fingerprint (names, sizes, modification times) to notice edits without reading every file."""
+    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in Path(content_dir).rglob("*") if p.is_file()))
 
 
 def cached_knowledge_base(content_dir):
-    """Return the loaded knowledge base, reloading only when the content changed."""
-    current_hash = content_hash(content_dir)
+    """Return the loaded knowledge base; look for edits at most every few seconds, reload when they happen.
+
+    Requests call this on every search, so it must not hash the whole folder each time.
+    """
+    key = str(content_dir)
     with _cache_lock:
-        cached = _cache.get(str(content_dir))
-        if cached is None or cached.content_hash != current_hash:
-            cached = _cache[str(content_dir)] = load_knowledge_base(content_dir)
-        return cached
+        entry = _cache.get(key)
+        now = time.monotonic()
+        if entry is None or now - entry["checked"] > RECHECK_SECONDS:
+            signature = content_signature(content_dir)
+            if entry is None or entry["signature"] != signature:
+                entry = {"kb": load_knowledge_base(content_dir), "signature": signature}
+            entry["checked"] = now
+            _cache[key] = entry
+        return entry["kb"]
 
 
 def _load_categories(path):
