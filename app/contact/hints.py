@@ -1,5 +1,6 @@
 """Open now, opens at, next good time and the week grid of every channel, from schedules and estimates."""
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -14,6 +15,7 @@ from app.contact.demand import NEUTRAL, baseline_by_slot, blend, observed_by_slo
 ANSWER_TARGET_SECONDS = 20
 QUIET_MAX_WAIT_SECONDS = 30  # average wait up to this: 空闲 (quiet)
 NORMAL_MAX_WAIT_SECONDS = 120  # up to this: 一般 (normal); longer: 繁忙 (busy)
+DEMAND_CACHE_SECONDS = 300
 SEARCH_DAYS = 21  # how far ahead to look for an opening or a quiet hour (the Spring Festival closes 9 days)
 LABELS = {"quiet": _l("空闲"), "normal": _l("一般"), "busy": _l("繁忙"), "very_busy": _l("非常繁忙")}
 WEEKDAY_NAMES = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
@@ -147,11 +149,24 @@ def _is_good(slot):
 def current_estimator(now, with_demand=True):
     """Build the Estimator for the current app; with_demand blends in the observed demand up to `now`."""
     directory = current_directory()
-    demand = NEUTRAL
-    if with_demand:
-        weeks = current_app.config["CONTACT_DEMAND_WEEKS"]
-        demand = blend(baseline_by_slot(directory.channels), observed_by_slot(now, weeks))
+    demand = _cached_demand(directory, now) if with_demand else NEUTRAL
     return Estimator(directory, current_calendar(), demand)
+
+
+def _cached_demand(directory, now):
+    """Blend baseline and observed demand, recomputed at most every few minutes per process.
+
+    Observed demand reads weeks of complaints and visits; it moves slowly, so page views share one result.
+    """
+    cache = current_app.extensions.setdefault("contact_demand", {})
+    key = (id(directory), now.replace(minute=0, second=0, microsecond=0))
+    cached = cache.get(key)
+    if cached is None or time.monotonic() - cached[0] > DEMAND_CACHE_SECONDS:
+        weeks = current_app.config["CONTACT_DEMAND_WEEKS"]
+        cache.clear()
+        cached = cache[key] = (time.monotonic(), blend(baseline_by_slot(directory.channels),
+                                                       observed_by_slot(now, weeks)))
+    return cached[1]
 
 
 def home_channel_statuses():
