@@ -50,7 +50,8 @@ class Config:
 
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # None means "Redis when REDIS_URL is set, else per-process memory", filled in by init_app.
+    RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True
 
     # An hour spent writing a complaint must not end in "CSRF token expired".
@@ -119,6 +120,7 @@ class Config:
         data_dir.mkdir(parents=True, exist_ok=True)
         for key, subdir in config["DATA_SUBDIRS"].items():
             config.setdefault(key, data_dir / subdir)
+        config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
         uri = config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{data_dir / 'portal.sqlite3'}"
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
 
@@ -138,11 +140,9 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None  # tests opt in to Redis explicitly (tests/test_redis.py)
     # Tests deliver explicitly and never through a real mail server.
     NOTIFY_BACKGROUND = False
-    # Public address of the portal, for links in emails and text messages.
-    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
     MAIL_BACKEND = "file"
 
 

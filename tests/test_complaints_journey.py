@@ -196,3 +196,11 @@ def test_database_failure_returns_503_and_keeps_nothing_partial(client, app, mon
 
 def test_steps_without_a_draft_send_people_to_the_start(client):
     assert client.get("/complaints/new/review").headers["Location"].endswith("/complaints/new")
+
+
+def test_review_suggests_a_better_category_when_the_text_disagrees(client):
+    describe(client, category="other", description="卡密无效，提示已被使用，刚提取就用不了，想退款或补发。")
+    fill_details(client, order_number="", purchase_time="")
+    client.post("/complaints/new/contact", data=CONTACT)
+    page = client.get("/complaints/new/review").get_data(as_text=True)
+    assert "看起来更像“卡密无效 / 用不了”问题" in page

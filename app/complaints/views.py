@@ -7,7 +7,7 @@ from app.complaints import bp, intake, notify, services
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS, EVIDENCE_KINDS
 from app.complaints.completeness import assess
 from app.complaints.forms import ConfirmForm, ContactForm, DeflectForm, DescribeForm, details_form_class
-from app.complaints.triage import scam_signals
+from app.complaints.triage import scam_signals, suggest_category
 from app.extensions import db
 from app.i18n import current_language
 from app.kb.services import search_articles
@@ -108,9 +108,11 @@ def review():
     draft = _draft_or_redirect(("category", "description", "consent_privacy")) or abort(_restart())
     data, errors = intake.complaint_data(draft.data, {e.kind for e in draft.evidence}, intake.now_utc())
     assessment = assess(data["category"], data["details"], {e.kind for e in draft.evidence}, data["description"])
+    suggested = suggest_category(data["category"], data["description"])
     return render_template("complaints/review.html", draft=draft, data=data, errors=errors, assessment=assessment,
                            category=CATEGORIES[data["category"]], fields=DETAIL_FIELDS, form=ConfirmForm(),
-                           evidence_kinds=dict(EVIDENCE_KINDS), step="review", steps=STEPS)
+                           suggested=suggested and CATEGORIES[suggested], evidence_kinds=dict(EVIDENCE_KINDS),
+                           step="review", steps=STEPS)
 
 
 @bp.post("/new/submit")
