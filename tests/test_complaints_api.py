@@ -132,3 +132,24 @@ def test_fifty_concurrent_submissions_are_each_stored_once(app, monkeypatch):
     with app.app_context():
         stored = set(db.session.scalars(sa.select(Complaint.reference)))
     assert len(references) == 50 and stored == references
+
+
+def test_a_lost_idempotency_race_returns_the_winner(app, monkeypatch):
+    from app.complaints import services
+
+    with app.app_context():
+        winner, _ = services.create_complaint({**PAYLOAD, "details": {}}, idempotency_key="race-1")
+        winner_reference = winner.reference
+        # Simulate the loser having checked for the key just before the winner committed.
+        real_scalar = services.db.session.scalar
+        calls = {"n": 0}
+
+        def first_check_misses(statement):
+            calls["n"] += 1
+            return None if calls["n"] == 1 else real_scalar(statement)
+
+        monkeypatch.setattr(services.db.session, "scalar", first_check_misses)
+        loser, code = services.create_complaint({**PAYLOAD, "details": {}}, idempotency_key="race-1")
+        monkeypatch.undo()
+        assert loser.reference == winner_reference and code is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 1

@@ -56,19 +56,30 @@ def create_complaint(data, *, evidence=(), language="zh", idempotency_key=None, 
     A repeated `idempotency_key` returns the stored complaint and None for the code.
     """
     now = now or utcnow()
-    if idempotency_key:
-        existing = db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == idempotency_key))
-        if existing:
-            return existing, None
-    complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now)
-    for item in evidence:
-        item.draft = None
-        complaint.evidence.append(item)
-        db.session.add(item)
-    _record(complaint, "status", Actor.USER, now, to_status=Status.RECEIVED)
-    notify.complaint_received(complaint)
-    db.session.commit()
+    existing = _by_idempotency_key(idempotency_key)
+    if existing:
+        return existing, None
+    try:
+        complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now)
+        for item in evidence:
+            item.draft = None
+            complaint.evidence.append(item)
+            db.session.add(item)
+        _record(complaint, "status", Actor.USER, now, to_status=Status.RECEIVED)
+        notify.complaint_received(complaint)
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent request with the same idempotency key won the race: answer with its complaint.
+        db.session.rollback()
+        existing = _by_idempotency_key(idempotency_key)
+        if not existing:
+            raise
+        return existing, None
     return complaint, access_code
+
+
+def _by_idempotency_key(key):
+    return key and db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))
 
 
 def _new_complaint(data, language, idempotency_key, is_demo, now):
