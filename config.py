@@ -99,7 +99,8 @@ class Config:
     COMPLAINT_SLA = {
         ("*", "normal"): {"first_response_hours": 24, "resolution_days": 5},
         ("*", "high"): {"first_response_hours": 8, "resolution_days": 5},
-        ("*", "urgent"): {"first_response_hours": 4, "resolution_days": 3},
+        # Fraud, theft and minors: the 4-hour first response runs every day, weekends and holidays included.
+        ("*", "urgent"): {"first_response_hours": 4, "resolution_days": 3, "first_response_every_day": True},
         ("seller_fraud", "normal"): {"first_response_hours": 24, "resolution_days": 15},
         ("seller_fraud", "high"): {"first_response_hours": 8, "resolution_days": 15},
         ("paid_not_delivered", "normal"): {"first_response_hours": 24, "resolution_days": 10},

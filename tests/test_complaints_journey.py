@@ -68,7 +68,7 @@ def test_deflection_is_counted_and_the_draft_is_gone(client, app):
     describe(client)
     client.post("/complaints/new/details", data={"files": [png()], "action": "upload", "evidence_kind": "other"},
                 content_type="multipart/form-data")
-    page = client.post("/complaints/new/deflect", data={"article": "card-code-invalid"}).get_data(as_text=True)
+    page = client.post("/complaints/new/deflect", data={"article": "card-code-invalid"}, follow_redirects=True).get_data(as_text=True)
     assert "问题解决了" in page
     with app.app_context():
         assert count(Deflection) == 1 and count(ComplaintDraft) == 0 and count(Evidence) == 0

@@ -75,3 +75,19 @@ def test_every_status_change_is_recorded_with_an_event(app_context):
     services.staff_set_status(complaint, "resolved", "客服小李", note="已补发卡密")
     statuses = db.session.scalars(sa.select(ComplaintEvent.to_status).where(ComplaintEvent.kind == "status")).all()
     assert statuses == ["received", "in_review", "resolved"]
+
+
+def test_scam_scripts_and_seller_fraud_are_urgent_even_without_keywords(app_context):
+    scam, _ = make_complaint(category="other", order_number=None, details={},
+                             description="有人自称客服，让我下载向日葵共享屏幕，余额被转走了。")
+    fraud, _ = make_complaint(category="seller_fraud", order_number=None, details={}, contact_email="b@example.com",
+                              description="卖家收了钱以后把我拉黑了，联系不上。")
+    assert scam.priority == "urgent" and "scam:screen_sharing" in scam.triage_reasons
+    assert fraud.priority == "urgent" and "category:seller_fraud" in fraud.triage_reasons
+
+
+def test_urgent_first_response_runs_through_the_weekend(app_context):
+    saturday_night = dt.datetime(2026, 11, 28, 1, 30, tzinfo=SHANGHAI)
+    first_due, resolution_due = sla.due_dates("other", "urgent", saturday_night)
+    assert first_due == saturday_night + dt.timedelta(hours=4)
+    assert resolution_due.astimezone(SHANGHAI) > dt.datetime(2026, 12, 2, tzinfo=SHANGHAI)

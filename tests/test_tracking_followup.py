@@ -268,3 +268,7 @@ def test_notifications_use_the_language_of_the_complaint(app, client):
     post(client, reference, "message", body="Uploaded")
     assert {m[1] for m in outbox(app, reference)} == {"en"}
     assert len(outbox(app, reference)) == 3
+
+
+def test_lost_references_explain_input_that_is_neither_email_nor_phone(client):
+    assert "请填写提交投诉时留下的邮箱或手机号" in text(client.post("/track/lost", data={"contact": "not an email"}))

@@ -21,7 +21,7 @@ def channels():
     timezone = current_app.config["PORTAL_TIMEZONE"]
     try:
         at = _parse_at(request.args.get("at"), timezone)
-    except ValueError:
+    except (ValueError, OverflowError):
         return api_error(400, "'at' must be an ISO 8601 date-time such as 2026-10-01T10:00:00+08:00")
     estimator = current_estimator(portal_now(timezone))
     day = estimator.calendar.day(at.date())
@@ -55,7 +55,10 @@ def channel_verify():
 def _parse_at(text, timezone):
     if not text:
         return portal_now(timezone)
-    return portal_time(dt.datetime.fromisoformat(_LOST_PLUS.sub(r"\1+\2", text.strip())), timezone)
+    moment = portal_time(dt.datetime.fromisoformat(_LOST_PLUS.sub(r"\1+\2", text.strip())), timezone)
+    if not 2000 <= moment.year <= 2100:  # the week-ahead arithmetic must stay inside datetime's range
+        raise ValueError("at is out of range")
+    return moment
 
 
 def _iso(moment):

@@ -1,4 +1,5 @@
 """Complaint resources: intake, categories, and the tracking views."""
+import hashlib
 import json
 
 from flask import current_app, request
@@ -11,6 +12,9 @@ from app.complaints.categories import CATEGORIES
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.kb.services import search_articles
+
+TEXT_FIELDS = ("category", "description", "contact_email", "contact_phone", "notify_via")
+MAX_IDEMPOTENCY_KEY = 200
 from app.tracking import followup
 
 
@@ -28,6 +32,8 @@ def create_complaint():
     payload = _payload()
     if payload is None:
         return api_error(400, "send a JSON object or multipart/form-data")
+    if len(request.headers.get("Idempotency-Key", "")) > MAX_IDEMPOTENCY_KEY:
+        return api_error(400, f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters")
     data, errors = _validated(payload)
     if errors:
         return validation_error(errors)
@@ -38,7 +44,7 @@ def create_complaint():
     try:
         complaint, code = services.create_complaint(
             data, evidence=[services.store_user_evidence(s, "other") for s in stored], language=current_language(),
-            idempotency_key=request.headers.get("Idempotency-Key"))
+            idempotency_key=_idempotency_key(payload))
     except SQLAlchemyError:
         db.session.rollback()
         uploads.delete_files(stored)
@@ -47,7 +53,8 @@ def create_complaint():
     body = {"reference": complaint.reference, "access_code": code, "status": complaint.status,
             "first_response_due": presenters.private_view(complaint)["first_response_due"],
             "suggested_articles": [h.slug for h in search_articles(data["description"][:200], per_page=3).hits]}
-    return body, 201 if code else 200
+    # The answer carries the access code: no cache may keep it.
+    return body, 201 if code else 200, {"Cache-Control": "private, no-store"}
 
 
 @bp.get("/complaints/<reference>")
@@ -134,28 +141,39 @@ def _message_payload():
 
 
 def _payload():
-    if request.mimetype == "multipart/form-data":
-        payload = request.form.to_dict()
-        try:
+    try:
+        if request.mimetype == "multipart/form-data":
+            payload = request.form.to_dict()
             payload["details"] = json.loads(payload.get("details") or "{}")
-        except ValueError:
-            payload["details"] = None
-        return payload
-    payload = request.get_json(silent=True)
+            return payload
+        payload = request.get_json(silent=True)
+    except (ValueError, RecursionError):  # broken or absurdly nested JSON
+        return None
     return payload if isinstance(payload, dict) else None
 
 
 def _validated(payload):
-    now = intake.now_utc()
-    draft_data = {**payload, "notify_via": payload.get("notify_via") or
-                  ("email" if payload.get("contact_email") else "sms")}
+    """Check types first (JSON may carry anything), then the same rules as the web journey; report every field."""
+    errors = {name: f"{name} must be a string" for name in TEXT_FIELDS
+              if payload.get(name) is not None and not isinstance(payload[name], str)}
     if not isinstance(payload.get("details", {}), dict):
-        return None, {"details": "details must be an object"}
+        errors["details"] = "details must be an object"
     if payload.get("consent_privacy") not in (True, "true", "1", "on"):
-        return None, {"consent_privacy": "consent_privacy must be true"}
-    draft_data["consent_privacy"] = True
-    draft_data["consent_publish"] = payload.get("consent_publish") in (True, "true", "1", "on")
-    data, errors = intake.complaint_data(draft_data, set(), now)
-    return data, errors
+        errors["consent_privacy"] = "consent_privacy must be true"
+    if errors:
+        return None, errors
+    draft_data = {**payload, "consent_privacy": True,
+                  "notify_via": payload.get("notify_via") or ("email" if payload.get("contact_email") else "sms"),
+                  "consent_publish": payload.get("consent_publish") in (True, "true", "1", "on")}
+    return intake.complaint_data(draft_data, set(), intake.now_utc())
+
+
+def _idempotency_key(payload):
+    """Scope the client's key to the exact request, so a reused key with another complaint files that one too."""
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return None
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return "api:" + hashlib.sha256(f"{key}\n{body}".encode()).hexdigest()[:56]
 
 

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from app.complaints import validation
@@ -23,7 +23,8 @@ def _checked(cleaner, *args):
 class DescribeForm(FlaskForm):
     category = RadioField(_l("遇到了什么问题？"), validate_choice=False,
                           choices=[(c.id, c.name) for c in CATEGORIES.values()])
-    description = TextAreaField(_l("请描述发生了什么"), description=_l(
+    description = TextAreaField(_l("请描述发生了什么"), validators=[DataRequired(message=_l("请描述发生了什么。"))],
+                                description=_l(
         "写清楚：什么时候、买了什么、出现了什么问题、你希望怎么处理。请勿填写卡密、密码或验证码。"))
 
     def validate_category(self, field):
@@ -62,8 +63,8 @@ def _detail_field(spec, required, now):
 
 
 class ContactForm(FlaskForm):
-    contact_email = StringField(_l("邮箱"), description=_l("处理进度和回复会发到这里。"))
-    contact_phone = StringField(_l("手机号"), description=_l("11 位中国大陆手机号，可带 +86。"))
+    contact_email = EmailField(_l("邮箱"), description=_l("处理进度和回复会发到这里。"))
+    contact_phone = TelField(_l("手机号"), description=_l("11 位中国大陆手机号，可带 +86。"))
     notify_via = RadioField(_l("通过什么方式通知你？"), choices=[("email", _l("邮件")), ("sms", _l("短信"))],
                             default="email", validate_choice=False)
     consent_privacy = BooleanField(_l("我已阅读并同意隐私说明：投诉信息仅用于处理本投诉。"),

@@ -62,7 +62,7 @@ def complaint_data(draft_data, evidence_kinds, now):
     """Validate everything the draft holds; return (data for create_complaint, errors by field)."""
     errors = {}
     category = draft_data.get("category")
-    if category not in CATEGORIES:
+    if not isinstance(category, str) or category not in CATEGORIES:
         return None, {"category": _l("请选择问题类型。")}
     try:
         description = validation.clean_description(draft_data.get("description"))

@@ -11,15 +11,17 @@ def _send(complaint, kind, subject, **context):
     recipient = recipient or complaint.contact_email or complaint.contact_phone
     channel = "email" if recipient == complaint.contact_email else "sms"
     with force_locale(complaint.language):
-        body = render_template(f"complaints/email/{kind}.txt", complaint=complaint, track_url=_track_url(),
+        body = render_template(f"complaints/email/{kind}.txt", complaint=complaint,
+                               track_url=_track_url(complaint.reference),
                                status_label=str(STATUS_LABELS[Status(complaint.status)]), **context)
         enqueue(recipient, str(subject()), body, kind=kind, language=complaint.language,
                 reference=complaint.reference, channel=channel)
 
 
-def _track_url():
+def _track_url(reference=None):
     # Messages are also written outside requests (CLI, background jobs), so links use the configured base URL.
-    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + "/track"
+    url = current_app.config["PORTAL_BASE_URL"].rstrip("/") + "/track"
+    return f"{url}?reference={reference}" if reference else url
 
 
 def complaint_received(complaint):

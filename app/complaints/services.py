@@ -242,7 +242,9 @@ def reopen(complaint, reason, now=None):
     """Reopen within the window with escalated priority and fresh SLA dates."""
     now = now or utcnow()
     deadline = reopen_deadline(complaint)
-    if deadline is None or now > deadline:
+    if deadline is None:
+        raise NotAllowed("not_reopenable")
+    if now > deadline:
         raise NotAllowed("reopen_window")
     complaint.reopen_count += 1
     complaint.priority = "urgent" if complaint.priority == "high" else "high"

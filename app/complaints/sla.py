@@ -33,8 +33,10 @@ def add_working_time(start, delta, calendar=None):
 def due_dates(category, priority, start):
     """Return (first_response_due, resolution_due) for a complaint received at `start`."""
     row = sla_for(category, priority)
-    return (add_working_time(start, dt.timedelta(hours=row["first_response_hours"])),
-            add_working_time(start, dt.timedelta(days=row["resolution_days"])))
+    first_response = dt.timedelta(hours=row["first_response_hours"])
+    first_due = (start + first_response if row.get("first_response_every_day")
+                 else add_working_time(start, first_response))
+    return first_due.astimezone(dt.UTC), add_working_time(start, dt.timedelta(days=row["resolution_days"]))
 
 
 def working_time_between(start, end, calendar=None):

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 
+URGENT_CATEGORIES = ("seller_fraud",)
 URGENT_WORDS = ("诈骗", "被骗", "骗子", "被盗", "盗号", "未成年", "小孩", "孩子", "报警", "盗刷")
 CATEGORY_WORDS = {
     "card_code_invalid": ("卡密", "无效", "已被使用", "已使用", "用不了", "充不进", "卡号", "兑换码"),
@@ -56,9 +57,12 @@ def suggest_category(chosen, description):
     return None
 
 
-def priority_for(description, amount_cents, repeat_contacts, reopened=False):
-    """Return (priority, reasons) from words, amount, repeated contacts and reopening."""
+def priority_for(description, amount_cents, repeat_contacts, reopened=False, category=None):
+    """Return (priority, reasons): fraud, theft and minors are urgent; then amount, repeats and reopening."""
     reasons = [f"keyword:{w}" for w in URGENT_WORDS if w in (description or "")]
+    reasons += [f"scam:{signal}" for signal, _ in scam_signals(description)]
+    if category in URGENT_CATEGORIES:
+        reasons.append(f"category:{category}")
     if reasons:
         return "urgent", reasons
     if amount_cents and amount_cents >= current_app.config["COMPLAINT_HIGH_AMOUNT_CENTS"]:
@@ -100,7 +104,8 @@ def _same_contact(model, query, email, phone):
 def triage(model, data, now):
     """Triage validated complaint `data` (dict) at time `now`."""
     repeats = count_recent_by_contact(model, data.get("contact_email"), data.get("contact_phone"), now)
-    priority, reasons = priority_for(data["description"], data.get("amount_cents"), repeats)
+    priority, reasons = priority_for(data["description"], data.get("amount_cents"), repeats,
+                                     category=data["category"])
     return Triage(priority=priority, reasons=reasons,
                   suggested_category=suggest_category(data["category"], data["description"]),
                   duplicate_of_id=find_duplicate(model, data.get("order_number"), data.get("contact_email"),

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -15,13 +16,21 @@ from app.complaints.categories import CATEGORIES, DETAIL_FIELDS
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 3000
 TEXT_MAX = 200
 MAX_AMOUNT = Decimal("1000000")
+PORTAL_ZONE = ZoneInfo("Asia/Shanghai")
 _SEPARATORS = re.compile(r"[\s\-–—_()()·.]+")
 _DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
                      "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日")
 
 
 def _fold(value):
+    if value is not None and not isinstance(value, (str, int, float)):
+        raise ValueError(_l("格式不正确。"))
     return unicodedata.normalize("NFKC", str(value or "")).strip()
+
+
+def _plain(text):
+    """Drop control characters (NUL cannot even be stored by PostgreSQL) but keep line breaks and tabs."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
 def clean_order_number(value):
@@ -51,9 +60,11 @@ def clean_email(value):
 
 def clean_amount(value):
     """An amount in yuan （¥, 元 and thousands separators forgiven）， returned in cents."""
-    text = re.sub(r"[¥￥元,,\s]|rmb|cny", "", _fold(value).lower())
+    text = re.sub(r"[¥￥元\s]|rmb|cny", "", _fold(value).lower())
+    if not re.fullmatch(r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?", text):  # thousands separators only where they belong
+        raise ValueError(_l("请填写金额数字，例如 100 或 99.50。"))
     try:
-        amount = Decimal(text)
+        amount = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise ValueError(_l("请填写金额数字，例如 100 或 99.50。")) from None
     if not Decimal("0") < amount <= MAX_AMOUNT or amount.as_tuple().exponent < -2:
@@ -72,14 +83,18 @@ def clean_datetime(value, now):
             continue
     else:
         raise ValueError(_l("请按“年-月-日 时：分”填写，例如 2026-11-20 14:30。"))
-    if moment.year < 2000 or moment > now.replace(tzinfo=None) + dt.timedelta(days=1):
-        raise ValueError(_l("购买时间不能晚于今天。"))
+    if moment.year < 2000:
+        raise ValueError(_l("购买时间太早了，请检查年份。"))
+    # Purchase times are typed in Beijing time; a few minutes of clock skew are forgiven.
+    local_now = now.astimezone(PORTAL_ZONE).replace(tzinfo=None) if now.tzinfo else now
+    if moment > local_now + dt.timedelta(minutes=10):
+        raise ValueError(_l("购买时间不能晚于现在。"))
     return moment.strftime("%Y-%m-%dT%H:%M")
 
 
 def clean_text(value, max_length=TEXT_MAX):
     """Free text up to `max_length` characters, stripped."""
-    text = _fold(value)
+    text = _plain(_fold(value))
     if len(text) > max_length:
         raise ValueError(_l("最多 %(max)d 个字。", max=max_length))
     return text
@@ -87,7 +102,9 @@ def clean_text(value, max_length=TEXT_MAX):
 
 def clean_description(value):
     """The problem description: long enough to act on, short enough to read."""
-    text = str(value or "").strip()
+    if value is not None and not isinstance(value, str):
+        raise ValueError(_l("格式不正确。"))
+    text = _plain(value or "").strip()
     if len(text) < DESCRIPTION_MIN:
         raise ValueError(_l("请至少写 %(min)d 个字：发生了什么、什么时候、你希望怎么处理。", min=DESCRIPTION_MIN))
     if len(text) > DESCRIPTION_MAX:

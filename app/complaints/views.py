@@ -3,7 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.complaints import bp, intake, notify, services
+from app.complaints import bp, intake, notify, receipts, services
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS, EVIDENCE_KINDS
 from app.complaints.completeness import assess
 from app.complaints.forms import ConfirmForm, ContactForm, DeflectForm, DescribeForm, details_form_class
@@ -13,7 +13,7 @@ from app.i18n import current_language
 from app.kb.services import search_articles
 
 DRAFT_KEY = "complaint_draft"
-SUBMITTED_KEY = "complaint_submitted"
+SUBMITTED_KEY = receipts.SESSION_KEY
 STEPS = ("describe", "details", "contact", "review")
 
 
@@ -59,6 +59,12 @@ def deflect():
     services.record_deflection(draft.data.get("category"), DeflectForm().article.data or None)
     intake.discard(draft)
     session.pop(DRAFT_KEY, None)
+    return redirect(url_for(".deflected"))
+
+
+@bp.get("/solved")
+def deflected():
+    """Confirm that nothing was filed because an article solved the problem."""
     return render_template("complaints/deflected.html")
 
 
@@ -134,7 +140,7 @@ def submit():
         current_app.logger.exception("complaint could not be stored")
         abort(503)
     if code:  # a repeated post (double click, back button) leaves the first receipt in place
-        session[SUBMITTED_KEY] = {"reference": complaint.reference, "access_code": code}
+        session[SUBMITTED_KEY] = {"reference": complaint.reference, "access_code": receipts.seal(code)}
         session.pop(DRAFT_KEY, None)
     return redirect(url_for(".submitted"))
 
@@ -142,22 +148,39 @@ def submit():
 @bp.get("/submitted")
 def submitted():
     """The receipt: reference, access code, next steps, evidence hashes."""
-    receipt = session.get(SUBMITTED_KEY) or abort(_restart())
+    receipt, access_code = _receipt()
     complaint = services.find_by_reference(receipt["reference"]) or abort(404)
-    return render_template("complaints/submitted.html", complaint=complaint, access_code=receipt["access_code"],
+    return render_template("complaints/submitted.html", complaint=complaint, access_code=access_code,
                            form=ConfirmForm(), evidence_kinds=dict(EVIDENCE_KINDS))
 
 
 @bp.post("/submitted/email")
 def email_receipt():
     """Email (or text) the full receipt to the contact given in the complaint."""
-    receipt = session.get(SUBMITTED_KEY) or abort(_restart())
+    receipt, access_code = _receipt()
     complaint = services.find_by_reference(receipt["reference"]) or abort(404)
     if ConfirmForm().validate_on_submit():
-        notify.receipt(complaint, receipt["access_code"])
+        notify.receipt(complaint, access_code)
         db.session.commit()
         flash(_("回执已发送到你留下的联系方式，几分钟内可以收到。"), "success")
     return redirect(url_for(".submitted"))
+
+
+def _receipt():
+    """Return (receipt, access code) from the session, or send people back to the start when it expired."""
+    receipt = session.get(SUBMITTED_KEY)
+    access_code = receipt and receipts.unseal(receipt.get("access_code"))
+    if not access_code:
+        session.pop(SUBMITTED_KEY, None)
+        abort(_restart())
+    return receipt, access_code
+
+
+@bp.after_request
+def _never_store(response):
+    """Drafts and receipts hold personal data and the access code: no cache may keep them."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _detail_ids(draft):

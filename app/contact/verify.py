@@ -85,7 +85,7 @@ def warning_for(verdict):
         return None
     fake = verdict.known_fake
     if fake is not None:
-        return _("警告：这是工作人员已确认的冒充客服联系方式(%(date)s 报告：%(note)s)。请立即停止联系，"
+        return _("警告：这是工作人员已确认的冒充客服联系方式（%(date)s 报告：%(note)s）。请立即停止联系，"
                  "不要提供卡密、密码或验证码，也不要转账；如已受骗，请拨打 110 或反诈专线 96110。",
                  date=fake.reported.isoformat(), note=localized(fake.note, fake.note_en))
     text = _("这不是卡盟的官方客服渠道。官方客服绝不会索要卡密、密码或验证码，不会要求屏幕共享，也不会发“退款链接”。")

@@ -181,6 +181,7 @@ class Hit:
     url: str
     snippet: Markup
     score: float
+    summary_en: str = ""
 
 
 @dataclass
@@ -275,7 +276,7 @@ def _search_index(knowledge_base, searcher, plan, article_type, category, page, 
     if not results.total:
         return results
     # Like Whoosh's search_page: a page past the end shows the last page.
-    shown_page = min(page, -(-results.total // per_page))
+    shown_page = results.page = min(page, -(-results.total // per_page))
     allowed = _allowed_docs(fields, type_docs, category)
     top = searcher.search(plan.query, limit=shown_page * per_page, filter=allowed)
     page_hits = top[(shown_page - 1) * per_page: shown_page * per_page]
@@ -351,7 +352,7 @@ def _record_matched_terms(top, searcher, query, docnums):
 def _hit(article, hit):
     snippet = hit.highlights("body", top=2) or hit.highlights("summary") or hit.highlights("summary_en")
     return Hit(slug=article.slug, type=article.type, category=article.category, title=article.title,
-               title_en=article.title_en, url=article.url_path,
+               title_en=article.title_en, url=article.url_path, summary_en=article.summary_en,
                snippet=Markup(snippet) if snippet else escape(article.summary), score=round(hit.score, 3))
 
 
@@ -374,7 +375,7 @@ def _scan(knowledge_base, plan, article_type, category, page, per_page):
     for score, article in scored[(page - 1) * per_page: page * per_page]:
         results.hits.append(Hit(slug=article.slug, type=article.type, category=article.category,
                                 title=article.title, title_en=article.title_en, url=article.url_path,
-                                snippet=escape(article.summary), score=float(score)))
+                                summary_en=article.summary_en, snippet=escape(article.summary), score=float(score)))
     return results
 
 

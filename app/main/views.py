@@ -43,6 +43,6 @@ def _safe_next(target):
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-                and "\\" not in target:
+                and "\\" not in target and target.isprintable():
             return target
     return url_for("main.index")

@@ -31,7 +31,7 @@ def add_message(complaint, body, files, kind="other"):
 
 def evidence_file(complaint, evidence_id):
     """Return (evidence, path) for a file this complaint holds, or None."""
-    item = db.session.get(Evidence, evidence_id)
+    item = db.session.get(Evidence, evidence_id) if 0 < evidence_id < 2**31 else None
     if item is None or item.complaint_id != complaint.id:
         return None
     path = evidence_store.evidence_path(current_app.config["UPLOAD_DIR"], item.stored_name)

@@ -1,4 +1,6 @@
 """Forms of progress tracking and follow-up."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -77,6 +79,8 @@ class LostForm(FlaskForm):
                           validators=[DataRequired(message=_l("请填写邮箱或手机号。"))])
 
     def validate_contact(self, field):
+        if "@" not in field.data and not re.search(r"\d", field.data):
+            raise ValidationError(_l("请填写提交投诉时留下的邮箱或手机号。"))
         cleaner = validation.clean_email if "@" in field.data else validation.clean_phone
         try:
             field.data = cleaner(field.data)

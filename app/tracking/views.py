@@ -4,7 +4,7 @@ import math
 from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from app.complaints import reference as refs, services
+from app.complaints import receipts, reference as refs, services
 from app.complaints.categories import CATEGORIES
 from app.complaints.states import STATUS_LABELS, InvalidTransition
 from app.extensions import limiter
@@ -19,6 +19,7 @@ NOT_ALLOWED = {
     "already_rated": _l("你已经评价过这件投诉了，谢谢。"),
     "bad_score": _l("请选择 1 到 5 分。"),
     "reopen_window": _l("已超过可以重新打开的期限。如果问题仍未解决，请提交一件新的投诉。"),
+    "not_reopenable": _l("只有已解决或未予支持的投诉可以重新打开。"),
 }
 
 
@@ -118,6 +119,7 @@ def forget():
     """Forget every complaint this browser opened (for shared or borrowed devices)."""
     if ConfirmForgetForm().validate_on_submit():
         session.pop(VERIFIED_KEY, None)
+        session.pop(receipts.SESSION_KEY, None)  # the receipt page shows an access code too
         flash(_("已在这台设备上退出查看。再次查看需要重新输入查询码。"), "success")
     return redirect(url_for(".index"))
 
@@ -149,7 +151,8 @@ def _refused(exc):
     if isinstance(exc, services.NotAllowed):
         flash(NOT_ALLOWED.get(exc.reason, _("现在不能进行这个操作。")), "error")
     elif isinstance(exc, services.ComplaintClosed):
-        flash(_("这件投诉已经结束，不能再补充。如果问题没有解决，可以重新打开。"), "error")
+        flash(_("这件投诉已经结束，不能再补充。已解决或未予支持的投诉可在 15 天内重新打开；已撤回的投诉请重新提交。"),
+              "error")
     else:
         flash(_("投诉状态已经变化，现在不能进行这个操作。"), "error")
     return redirect(url_for(".detail", reference=request.view_args["reference"]))
@@ -158,7 +161,7 @@ def _refused(exc):
 @bp.after_request
 def _no_store(response):
     """Keep tracking pages out of shared caches and the back-button history of shared computers."""
-    response.headers.setdefault("Cache-Control", "private, no-store")
+    response.headers["Cache-Control"] = "private, no-store"  # send_file's own no-cache is not enough
     return response
 
 

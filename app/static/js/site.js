@@ -60,7 +60,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("input[data-suggest-url]").forEach(attachSuggestions);
+    document.querySelectorAll("[data-suggest-url]").forEach(attachSuggestions);
     document.querySelectorAll("form").forEach(disableOnSubmit);
   });
 })();
