@@ -45,12 +45,14 @@ def _register_blueprints(app):
     from app.kb import bp as kb_bp
     from app.main import bp as main_bp
     from app.tracking import bp as tracking_bp
+    from app.transparency import bp as transparency_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(kb_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(contact_bp)
     app.register_blueprint(tracking_bp)
+    app.register_blueprint(transparency_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ["/", "/help", "/help/faq/card-code-invalid", "/help/guides/avoiding-scams", "/search?q=退款",
          "/search?q=xqzvbn", "/contact", "/contact/hotline", "/contact/verify?value=12345", "/complaints/new",
-         "/track", "/track/lost", "/no-such-page"]
+         "/track", "/track/lost", "/transparency", "/transparency/outcomes", "/no-such-page"]
 
 
 @pytest.fixture

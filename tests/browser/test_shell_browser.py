@@ -9,7 +9,7 @@ def test_home_page_language_switch(live_server, page, screenshot_dir):
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.get_by_role("heading", level=1).inner_text() == "有问题？先搜索，也许马上就能解决"
     nav = page.get_by_role("navigation", name="主导航")
-    for label in ("首页", "帮助中心", "联系渠道", "我要投诉", "进度查询"):
+    for label in ("首页", "帮助中心", "联系渠道", "我要投诉", "进度查询", "公示与统计"):
         assert nav.get_by_role("link", name=label).count() == 1, label
     page.screenshot(path=str(screenshot_dir / "home-zh.png"), full_page=True)
 

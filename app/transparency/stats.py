@@ -1,0 +1,105 @@
+"""Aggregates for the public pages. Only counts, durations and categories leave this module: no free text,
+no contact details and no references, so nothing personal can be published by accident."""
+import datetime as dt
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.complaints.models import Complaint, Deflection
+from app.complaints.states import CLOSED_STATUSES, Status
+from app.extensions import db
+
+PUBLISHED_OUTCOMES = (Status.RESOLVED, Status.REJECTED)
+
+
+@dataclass
+class Summary:
+    received: int = 0
+    open: int = 0
+    closed: int = 0
+    resolved: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    deflected: int = 0
+    first_response_on_time: float | None = None
+    resolved_on_time: float | None = None
+    median_first_response_hours: float | None = None
+    median_days_to_close: float | None = None
+    average_rating: float | None = None
+    ratings: int = 0
+    by_category: Counter = field(default_factory=Counter)
+    has_demo_data: bool = False
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _share(flags):
+    flags = list(flags)
+    return round(100 * sum(flags) / len(flags), 1) if flags else None
+
+
+def _median(values):
+    values = list(values)
+    return round(statistics.median(values), 1) if values else None
+
+
+def summary(since=None):
+    """Summarise complaints filed since `since` (all time when None)."""
+    query = sa.select(Complaint)
+    if since is not None:
+        query = query.where(Complaint.created_at >= since)
+    complaints = db.session.scalars(query).all()
+    statuses = Counter(c.status for c in complaints)
+    responded = [c for c in complaints if c.first_responded_at]
+    decided = [c for c in complaints if c.status in PUBLISHED_OUTCOMES and c.closed_at]
+    rated = [c.rating for c in complaints if c.rating]
+    return Summary(
+        received=len(complaints), open=sum(n for s, n in statuses.items() if s not in CLOSED_STATUSES),
+        closed=sum(n for s, n in statuses.items() if s in CLOSED_STATUSES), resolved=statuses[Status.RESOLVED],
+        rejected=statuses[Status.REJECTED], withdrawn=statuses[Status.WITHDRAWN], deflected=_deflections(since),
+        first_response_on_time=_share(_aware(c.first_responded_at) <= _aware(c.first_response_due) for c in responded),
+        resolved_on_time=_share(_aware(c.closed_at) <= _aware(c.resolution_due) for c in decided),
+        median_first_response_hours=_median(_hours(c.created_at, c.first_responded_at) for c in responded),
+        median_days_to_close=_median(_hours(c.created_at, c.closed_at) / 24 for c in decided),
+        average_rating=round(statistics.mean(rated), 2) if rated else None, ratings=len(rated),
+        by_category=Counter(c.category for c in complaints), has_demo_data=any(c.is_demo for c in complaints))
+
+
+def _hours(start, end):
+    return (_aware(end) - _aware(start)).total_seconds() / 3600
+
+
+def _deflections(since):
+    query = sa.select(sa.func.count()).select_from(Deflection)
+    if since is not None:
+        query = query.where(Deflection.at >= since)
+    return db.session.scalar(query)
+
+
+def published_outcomes(page, per_page=20):
+    """Return (rows, total) of decided complaints whose owners agreed to publication, newest first."""
+    base = sa.select(Complaint).where(Complaint.consent_publish.is_(True),
+                                      Complaint.status.in_([s.value for s in PUBLISHED_OUTCOMES]))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(base.order_by(Complaint.closed_at.desc(), Complaint.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return [outcome_row(c) for c in rows], total
+
+
+def outcome_row(complaint):
+    """The allow-listed public record of one decided complaint."""
+    return {"case": f"C{complaint.id:05d}", "category": complaint.category,
+            "filed_month": _aware(complaint.created_at).strftime("%Y-%m"), "outcome": complaint.status,
+            "days_to_close": round(_hours(complaint.created_at, complaint.closed_at) / 24, 1),
+            "first_response_on_time": bool(complaint.first_responded_at and
+                                           _aware(complaint.first_responded_at) <= _aware(complaint.first_response_due)),
+            "rating": complaint.rating, "demo": complaint.is_demo}
+
+
+def all_published_outcomes():
+    """Every published outcome, for the CSV download."""
+    return published_outcomes(1, per_page=10**9)[0]

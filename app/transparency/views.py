@@ -1,0 +1,63 @@
+"""Public statistics and anonymised outcomes, as pages and as CSV downloads."""
+import csv
+import datetime as dt
+import io
+
+from flask import Response, render_template, request
+
+from app.complaints.categories import CATEGORIES
+from app.complaints.states import STATUS_LABELS
+from app.transparency import bp, stats
+
+OUTCOME_FIELDS = ("case", "category", "filed_month", "outcome", "days_to_close", "first_response_on_time", "rating",
+                  "demo")
+SUMMARY_FIELDS = ("received", "open", "closed", "resolved", "rejected", "withdrawn", "deflected",
+                  "first_response_on_time", "resolved_on_time", "median_first_response_hours",
+                  "median_days_to_close", "average_rating", "ratings")
+
+
+@bp.get("")
+def index():
+    """Show resolution statistics for all time and the last 30 days, and the latest published outcomes."""
+    recent_since = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    outcomes, total = stats.published_outcomes(1, per_page=10)
+    return render_template("transparency/index.html", overall=stats.summary(), recent=stats.summary(recent_since),
+                           outcomes=outcomes, total_outcomes=total, categories=CATEGORIES, labels=STATUS_LABELS)
+
+
+@bp.get("/outcomes")
+def outcomes():
+    """Page through every published outcome."""
+    page = max(1, request.args.get("page", default=1, type=int) or 1)
+    rows, total = stats.published_outcomes(page)
+    return render_template("transparency/outcomes.html", outcomes=rows, total=total, page=page,
+                           pages=max(1, -(-total // 20)), categories=CATEGORIES, labels=STATUS_LABELS)
+
+
+@bp.get("/statistics.csv")
+def statistics_csv():
+    """Download the statistics (all time and last 30 days) as CSV."""
+    recent_since = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    rows = [{"period": "all_time", **_summary_dict(stats.summary())},
+            {"period": "last_30_days", **_summary_dict(stats.summary(recent_since))}]
+    return _csv("kameng-complaint-statistics.csv", ("period", *SUMMARY_FIELDS), rows)
+
+
+@bp.get("/outcomes.csv")
+def outcomes_csv():
+    """Download every published outcome as CSV."""
+    return _csv("kameng-complaint-outcomes.csv", OUTCOME_FIELDS, stats.all_published_outcomes())
+
+
+def _summary_dict(summary):
+    return {name: getattr(summary, name) for name in SUMMARY_FIELDS}
+
+
+def _csv(filename, fields, rows):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    # A BOM lets spreadsheet programs on Chinese Windows open the UTF-8 file correctly.
+    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
