@@ -153,3 +153,8 @@ def test_a_lost_idempotency_race_returns_the_winner(app, monkeypatch):
         monkeypatch.undo()
         assert loser.reference == winner_reference and code is None
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 1
+
+
+def test_an_empty_payload_lists_every_missing_field(client):
+    errors = client.post("/api/v1/complaints", json={}).get_json()["errors"]
+    assert {"category", "description", "contact_email", "consent_privacy"} <= set(errors)

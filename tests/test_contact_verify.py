@@ -127,3 +127,10 @@ def test_api_verify_rejects_missing_or_overlong_values(client, query):
     response = client.get("/api/v1/channels/verify", query_string=query)
 
     assert response.status_code == 400 and "value" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("pasted, channel", [("400-618-5200 转 1", "hotline"), ("电话：400 618 5200", "hotline"),
+                                             ("微信 kameng_service", "wechat"), ("微信号：kameng_service", "wechat")])
+def test_labels_and_extensions_people_paste_are_ignored(client, pasted, channel):
+    data = client.get("/api/v1/channels/verify", query_string={"value": pasted}).get_json()
+    assert data["official"] is True and data["channel"] == channel

@@ -158,11 +158,9 @@ def _validated(payload):
               if payload.get(name) is not None and not isinstance(payload[name], str)}
     if not isinstance(payload.get("details", {}), dict):
         errors["details"] = "details must be an object"
-    if payload.get("consent_privacy") not in (True, "true", "1", "on"):
-        errors["consent_privacy"] = "consent_privacy must be true"
     if errors:
         return None, errors
-    draft_data = {**payload, "consent_privacy": True,
+    draft_data = {**payload, "consent_privacy": payload.get("consent_privacy") in (True, "true", "1", "on"),
                   "notify_via": payload.get("notify_via") or ("email" if payload.get("contact_email") else "sms"),
                   "consent_publish": payload.get("consent_publish") in (True, "true", "1", "on")}
     return intake.complaint_data(draft_data, set(), intake.now_utc())

@@ -59,21 +59,29 @@ def discard(draft):
 
 
 def complaint_data(draft_data, evidence_kinds, now):
-    """Validate everything the draft holds; return (data for create_complaint, errors by field)."""
+    """Validate everything the draft holds; return (data for create_complaint, errors by field).
+
+    Every field is checked so one answer lists all problems; data is None when category or description is unusable.
+    """
     errors = {}
     category = draft_data.get("category")
     if not isinstance(category, str) or category not in CATEGORIES:
-        return None, {"category": _l("请选择问题类型。")}
+        errors["category"], category = _l("请选择问题类型。"), None
     try:
         description = validation.clean_description(draft_data.get("description"))
     except ValueError as exc:
-        return None, {"description": exc.args[0]}
-    details, detail_errors = validation.clean_details(category, draft_data.get("details", {}), now)
+        errors["description"], description = exc.args[0], None
+    details = {}
+    if category:
+        details, detail_errors = validation.clean_details(category, draft_data.get("details", {}), now)
+        errors.update(detail_errors)
     contact, contact_errors = validation.clean_contact(draft_data.get("contact_email"),
                                                        draft_data.get("contact_phone"), draft_data.get("notify_via"))
-    errors.update(detail_errors, **contact_errors)
+    errors.update(contact_errors)
     if not draft_data.get("consent_privacy"):
         errors["consent_privacy"] = _l("需要同意隐私说明才能提交投诉。")
+    if category is None or description is None:
+        return None, errors
     score = completeness.assess(category, details, evidence_kinds, description).score
     data = {"category": category, "description": description, "details": details, **contact,
             "order_number": details.get("order_number"), "amount_cents": details.get("amount"),

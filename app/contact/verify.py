@@ -52,11 +52,18 @@ class Verdict:
     lookalike: bool = False  # not official, but borrows our name ("kameng")
 
 
+_LABEL = re.compile(r"^(微信号?|公众号|微博|qq号?|电话|手机|热线|客服电话|邮箱|email|wechat|weibo|tel)\s*[:：]?\s*")
+_EXTENSION = re.compile(r"\s*(转|ext\.?|分机)\s*\d{1,5}$")
+
+
 def normalize(value):
     """Return (kind, key): full-width to half-width, lower case, numbers without spaces, dashes or +86."""
     text = unicodedata.normalize("NFKC", value).strip().lower()
     for prefix in ("tel:", "mailto:", "weixin://", "wechat:"):
         text = text.removeprefix(prefix)
+    # People paste what they were told: "微信 kameng_service", "电话：400-618-5200 转 1".
+    text = _LABEL.sub("", text).strip()
+    text = _EXTENSION.sub("", text).strip()
     if "@" in text[1:] and _EMAIL.match(re.sub(r"\s+", "", text)):
         return "email", re.sub(r"\s+", "", text)
     if text.startswith(("http://", "https://", "www.")) or _DOMAIN.match(text):

@@ -281,7 +281,7 @@ def _search_index(knowledge_base, searcher, plan, article_type, category, page, 
     top = searcher.search(plan.query, limit=shown_page * per_page, filter=allowed)
     page_hits = top[(shown_page - 1) * per_page: shown_page * per_page]
     _record_matched_terms(top, searcher, plan.query, [hit.docnum for hit in page_hits])
-    top.fragmenter = PinpointFragmenter(maxchars=120, surround=40, autotrim=True)
+    top.fragmenter = PinpointFragmenter(maxchars=140, surround=60, autotrim=True)
     top.formatter = HtmlFormatter(tagname="mark", between=" … ")
     for hit in page_hits:
         article = knowledge_base.get(hit["slug"])
