@@ -204,3 +204,27 @@ def test_review_suggests_a_better_category_when_the_text_disagrees(client):
     client.post("/complaints/new/contact", data=CONTACT)
     page = client.get("/complaints/new/review").get_data(as_text=True)
     assert "看起来更像“卡密无效 / 用不了”问题" in page
+
+
+def test_abandoned_drafts_and_their_files_are_purged(client, app, runner):
+    describe(client)
+    fill_details(client, files=[png()], action="upload")
+    with app.app_context():
+        draft = db.session.scalar(sa.select(ComplaintDraft))
+        draft.updated_at = draft.updated_at.replace(year=2025)
+        db.session.commit()
+    assert len(list(app.config["UPLOAD_DIR"].glob("*"))) == 1
+    result = runner.invoke(args=["complaints", "purge-drafts", "--older-than-days", "7"])
+    assert "Removed 1 abandoned drafts" in result.output
+    with app.app_context():
+        assert count(ComplaintDraft) == 0 and count(Evidence) == 0
+    assert list(app.config["UPLOAD_DIR"].glob("*")) == []
+
+
+def test_recent_and_submitted_drafts_are_kept(client, app, runner):
+    complete_journey(client)
+    describe(client)
+    result = runner.invoke(args=["complaints", "purge-drafts", "--older-than-days", "7"])
+    assert "Removed 0 abandoned drafts" in result.output
+    with app.app_context():
+        assert count(ComplaintDraft) == 2 and count(Complaint) == 1

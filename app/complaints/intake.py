@@ -58,6 +58,15 @@ def discard(draft):
     db.session.commit()
 
 
+def purge_abandoned_drafts(cutoff):
+    """Delete unsubmitted drafts last changed before `cutoff`, with their files; return how many."""
+    stale = db.session.scalars(sa.select(ComplaintDraft).where(ComplaintDraft.complaint_id.is_(None),
+                                                               ComplaintDraft.updated_at < cutoff)).all()
+    for draft in stale:
+        discard(draft)
+    return len(stale)
+
+
 def complaint_data(draft_data, evidence_kinds, now):
     """Validate everything the draft holds; return (data for create_complaint, errors by field).
 
