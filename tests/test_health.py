@@ -28,3 +28,17 @@ def test_readyz_is_503_when_the_database_is_down(tmp_path, search_index_dir):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == "database unreachable"
+
+
+def test_a_stale_index_keeps_the_instance_ready(tmp_path, database_url, search_index_dir):
+    import shutil
+
+    from config import BASE_DIR
+
+    content = tmp_path / "content"
+    shutil.copytree(BASE_DIR / "content", content)
+    app = create_app("testing", DATA_DIR=tmp_path, SQLALCHEMY_DATABASE_URI=database_url, CONTENT_DIR=content,
+                     SEARCH_INDEX_DIR=search_index_dir, SEARCH_AUTO_REINDEX=False)
+    (content / "faq" / "invoice.md").write_text((content / "faq" / "invoice.md").read_text() + "\n补充一句。\n")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200 and response.get_json()["checks"]["search_index"] == "ok"

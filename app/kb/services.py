@@ -1,5 +1,6 @@
 """Help-center services: the loaded articles, search, view counts and helpfulness votes."""
 import hashlib
+import logging
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,6 +12,7 @@ from app.kb import analysis, search
 from app.kb.content import cached_knowledge_base
 from app.kb.models import ArticleVote
 
+logger = logging.getLogger("portal.search")
 VIEW_COUNTER = "article_view"
 VOTE_REASONS = ("outdated", "unclear", "not_my_problem", "did_not_work", "other")
 # Shown as "most read" until real view counts exist.
@@ -41,8 +43,15 @@ def reindex():
 
 
 def index_health():
-    """Readiness check: None when the index serves the current content, else the problem."""
+    """Readiness check: None when the index can serve searches, else the problem.
+
+    A stale index (content edited since the last build) still answers searches, so it does not make the
+    instance unready; it is logged until `flask kb reindex` or the next start rebuilds it.
+    """
     problem = search.index_problem(knowledge_base(), current_app.config["SEARCH_INDEX_DIR"])
+    if problem == "stale":
+        logger.warning("search index is older than the content; run `flask kb reindex`")
+        return None
     return f"search index {problem}" if problem else None
 
 
