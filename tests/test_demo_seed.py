@@ -13,7 +13,8 @@ def test_seed_creates_labelled_demo_complaints_in_several_states(runner, app):
         assert len(complaints) == 12
         assert all(c.is_demo and c.description.startswith("【演示数据】") for c in complaints)
         assert len({c.status for c in complaints}) >= 3
-    assert (app.config["DATA_DIR"] / "demo-credentials.txt").read_text().count("TS-") == 12
+    lines = (app.config["DATA_DIR"] / "demo-credentials.txt").read_text().splitlines()
+    assert len(lines) == 12 and all(line.startswith("TS-") for line in lines)
 
 
 def test_seed_if_empty_does_nothing_the_second_time(runner, app):
