@@ -53,6 +53,8 @@ class Config:
     # None means "Redis when REDIS_URL is set, else per-process memory", filled in by init_app.
     RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True
+    # A moving window has no minute boundary at which a burst of guesses gets a fresh allowance.
+    RATELIMIT_STRATEGY = "moving-window"
 
     # An hour spent writing a complaint must not end in "CSRF token expired".
     WTF_CSRF_TIME_LIMIT = None
