@@ -2,7 +2,6 @@
 import io
 import re
 
-import pytest
 import sqlalchemy as sa
 from PIL import Image
 

@@ -57,7 +57,7 @@ def test_after_voting_the_form_is_replaced_by_thanks(client):
 
 def test_votes_are_rate_limited(app):
     client = app.test_client()
-    statuses = [client.post(f"/help/faq/invoice/feedback", data={"helpful": "yes"}).status_code for _ in range(12)]
+    statuses = [client.post("/help/faq/invoice/feedback", data={"helpful": "yes"}).status_code for _ in range(12)]
     assert statuses[-1] == 429
 
 

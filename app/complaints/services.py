@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.complaints import notify, reference as refs, sla
-from app.complaints.models import AccessLockout, Complaint, ComplaintDraft, ComplaintEvent, Deflection, Evidence
+from app.complaints.models import AccessLockout, Complaint, ComplaintEvent, Deflection, Evidence
 from app.complaints.states import CLOSED_STATUSES, Actor, Status, check_transition
 from app.complaints.triage import triage
 from app.extensions import db

@@ -12,7 +12,7 @@ from pathlib import Path
 import jieba
 import opencc
 import yaml
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from whoosh.analysis import LowercaseFilter, StopFilter, Token, Tokenizer
 
 STOP_WORDS = frozenset("""

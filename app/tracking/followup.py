@@ -1,6 +1,5 @@
 """Follow-up working parts shared by the web pages and the API: files, what the owner sees, what they may do."""
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from app.complaints import evidence as evidence_store, services, validation
 from app.complaints.uploads import delete_files, store_uploads

@@ -1,5 +1,4 @@
 """A user files a complaint end to end with an evidence file, as in a real browser."""
-import io
 import re
 
 import pytest
