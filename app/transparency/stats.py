@@ -2,16 +2,19 @@
 no contact details and no references, so nothing personal can be published by accident."""
 import datetime as dt
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.complaints.models import Complaint, Deflection
 from app.complaints.states import CLOSED_STATUSES, Status
 from app.extensions import db
 
 PUBLISHED_OUTCOMES = (Status.RESOLVED, Status.REJECTED)
+SUMMARY_CACHE_SECONDS = 60
 
 
 @dataclass
@@ -67,6 +70,19 @@ def summary(since=None):
         median_days_to_close=_median(_hours(c.created_at, c.closed_at) / 24 for c in decided),
         average_rating=round(statistics.mean(rated), 2) if rated else None, ratings=len(rated),
         by_category=Counter(c.category for c in complaints), has_demo_data=any(c.is_demo for c in complaints))
+
+
+def cached_summary(days=None):
+    """The summary of the last `days` days (all time when None), recomputed at most once a minute per process.
+
+    The home page and the public pages show it on every view; it reads every complaint of the period.
+    """
+    cache = current_app.extensions.setdefault("transparency_summaries", {})
+    hit = cache.get(days)
+    if hit is None or time.monotonic() - hit[0] > SUMMARY_CACHE_SECONDS:
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days) if days else None
+        hit = cache[days] = (time.monotonic(), summary(since))
+    return hit[1]
 
 
 def _hours(start, end):

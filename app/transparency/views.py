@@ -1,6 +1,5 @@
 """Public statistics and anonymised outcomes, as pages and as CSV downloads."""
 import csv
-import datetime as dt
 import io
 
 from flask import Response, render_template, request
@@ -19,9 +18,9 @@ SUMMARY_FIELDS = ("received", "open", "closed", "resolved", "rejected", "withdra
 @bp.get("")
 def index():
     """Show resolution statistics for all time and the last 30 days, and the latest published outcomes."""
-    recent_since = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     outcomes, total = stats.published_outcomes(1, per_page=10)
-    return render_template("transparency/index.html", overall=stats.summary(), recent=stats.summary(recent_since),
+    return render_template("transparency/index.html", overall=stats.cached_summary(),
+                           recent=stats.cached_summary(days=30),
                            outcomes=outcomes, total_outcomes=total, categories=CATEGORIES, labels=STATUS_LABELS)
 
 
@@ -37,9 +36,8 @@ def outcomes():
 @bp.get("/statistics.csv")
 def statistics_csv():
     """Download the statistics (all time and last 30 days) as CSV."""
-    recent_since = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
-    rows = [{"period": "all_time", **_summary_dict(stats.summary())},
-            {"period": "last_30_days", **_summary_dict(stats.summary(recent_since))}]
+    rows = [{"period": "all_time", **_summary_dict(stats.cached_summary())},
+            {"period": "last_30_days", **_summary_dict(stats.cached_summary(days=30))}]
     return _csv("kameng-complaint-statistics.csv", ("period", *SUMMARY_FIELDS), rows)
 
 
