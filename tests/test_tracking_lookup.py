@@ -206,3 +206,8 @@ def test_forget_on_this_device_requires_the_code_again(app, client):
     assert "timeline-heading" in client.get(f"/track/{reference}").get_data(as_text=True)
     client.post("/track/forget")
     assert "timeline-heading" not in client.get(f"/track/{reference}").get_data(as_text=True)
+
+
+def test_a_u_in_the_reference_suggests_a_v(client):
+    page = client.post("/track", data={"reference": "TS-K94K-3GZ7-B79P-TYU", "access_code": "AAAAA-BBBBB"})
+    assert "不会出现字母 U，可能是 V" in page.get_data(as_text=True)

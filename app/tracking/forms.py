@@ -30,6 +30,8 @@ class LookupForm(FlaskForm):
         try:
             field.data = refs.normalize_reference(field.data)
         except refs.InvalidReference as exc:
+            if exc.reason == "format" and "U" in (field.data or "").upper():
+                raise ValidationError(_l("投诉编号里不会出现字母 U，可能是 V，请再核对一下。")) from None
             raise ValidationError(REFERENCE_ERRORS[exc.reason]) from None
 
     def validate_access_code(self, field):
