@@ -36,14 +36,17 @@ class BatchedCounters:
         self._pending = Counter()
         self._lock = threading.Lock()
         self._timer = None
+        self._registered_at_exit = False
         self._app = app
-        atexit.register(self._flush_quietly)
 
     def record(self, name, bucket, amount=1):
         """Count one event in memory; never touches the database."""
         with self._lock:
             self._pending[(name, bucket)] += amount
             if self._timer is None and not self._app.testing:
+                if not self._registered_at_exit:  # once per process that counts anything, not per app built
+                    atexit.register(self._flush_quietly)
+                    self._registered_at_exit = True
                 self._timer = threading.Timer(self.interval, self._flush_quietly)
                 self._timer.daemon = True
                 self._timer.start()

@@ -180,3 +180,13 @@ def test_odd_file_names_never_cause_a_500(app, client, owner, name):
     reference, _ = owner
     upload = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     assert post_action(client, reference, "message", body="附件", files=[(upload, name)]).status_code < 500
+
+
+def test_nul_in_a_follow_up_message_never_reaches_the_database(app, client):
+    reference, code = file_complaint(app)
+    client.post("/track", data={"reference": reference, "access_code": code})
+    assert client.post(f"/track/{reference}/message", data={"body": "补充\x00说明"}).status_code == 302
+    assert "补充说明" in text(client.get(f"/track/{reference}"))
+    response = client.post(f"/api/v1/complaints/{reference}/messages", json={"body": "补充\u0000说明"},
+                           headers={"X-Access-Code": code})
+    assert response.status_code == 400 and response.is_json
