@@ -113,6 +113,17 @@ class Config:
     ACCESS_CODE_MAX_FAILURES = 5
     ACCESS_CODE_LOCK_MINUTES = 15
 
+    # Staff console (docs/staff.md): sign-in lockout, idle sign-out, "who has this case open", alerts.
+    STAFF_MAX_FAILED_LOGINS = 5
+    STAFF_LOCK_MINUTES = 15
+    STAFF_IDLE_MINUTES = 30
+    STAFF_PRESENCE_SECONDS = 120
+    STAFF_QUEUE_PAGE_SIZE = 25
+    # A held case due within this many hours alerts its holder once; the sweep also escalates overdue cases.
+    STAFF_DUE_SOON_HOURS = 2
+    OVERSIGHT_BACKGROUND = _env_bool("OVERSIGHT_BACKGROUND", True)
+    OVERSIGHT_INTERVAL_SECONDS = float(os.environ.get("OVERSIGHT_INTERVAL_SECONDS", "300"))
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     DEMO_DATA_ALLOWED = True
 
@@ -146,6 +157,7 @@ class TestingConfig(Config):
     REDIS_URL = None  # tests opt in to Redis explicitly (tests/test_redis.py)
     # Tests deliver explicitly and never through a real mail server.
     NOTIFY_BACKGROUND = False
+    OVERSIGHT_BACKGROUND = False
     MAIL_BACKEND = "file"
 
 

@@ -14,6 +14,8 @@ def create_app(config_name=None, **overrides):
     _init_extensions(app)
     _register_blueprints(app)
     _register_readiness_checks(app)
+    _register_demand_sources(app)
+    _register_background_jobs(app)
     _register_hooks(app)
     return app
 
@@ -24,6 +26,7 @@ def _init_extensions(app):
     from app import counters
     from app.extensions import babel, csrf, db, limiter, migrate
     from app.kb import services as kb_services
+    from app.accounts import login
     from app.notifications import models as notification_models  # noqa: F401  (tables for migrations)
 
     db.init_app(app)
@@ -33,26 +36,29 @@ def _init_extensions(app):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    login.init_app(app)
     counters.init_app(app)
     kb_services.init_app(app)
 
 
 def _register_blueprints(app):
     from app.api import bp as api_bp
-    from app.complaints import bp as complaints_bp
-    from app.contact import bp as contact_bp
+    from app.contact.views import bp as contact_bp
     from app.extensions import csrf
-    from app.kb import bp as kb_bp
-    from app.main import bp as main_bp
-    from app.tracking import bp as tracking_bp
-    from app.transparency import bp as transparency_bp
+    from app.intake.views import bp as intake_bp
+    from app.kb.views import bp as kb_bp
+    from app.main.views import bp as main_bp
+    from app.staff import bp as staff_bp
+    from app.tracking.views import bp as tracking_bp
+    from app.transparency.views import bp as transparency_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(kb_bp)
-    app.register_blueprint(complaints_bp)
+    app.register_blueprint(intake_bp)
     app.register_blueprint(contact_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(transparency_bp)
+    app.register_blueprint(staff_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
 
@@ -62,6 +68,22 @@ def _register_readiness_checks(app):
     from app.main.health import check_database
 
     app.extensions["portal_readiness_checks"] = {"database": check_database, "search_index": index_health}
+
+
+def _register_demand_sources(app):
+    from app.complaints.demand import complaints_per_hour
+    from app.contact import demand
+
+    demand.init_app(app, sources=[complaints_per_hour])
+
+
+def _register_background_jobs(app):
+    from app.background import PeriodicJob, start_when_serving
+    from app.complaints.casework import sweep
+
+    app.extensions["oversight"] = PeriodicJob(app, "staff-oversight", app.config["OVERSIGHT_INTERVAL_SECONDS"],
+                                              lambda: sweep(app.config["STAFF_DUE_SOON_HOURS"]))
+    start_when_serving(app, "oversight", "OVERSIGHT_BACKGROUND")
 
 
 def _register_hooks(app):

@@ -7,9 +7,10 @@ def init_app(app):
 
 
 def _command_groups():
+    from app.accounts.cli import staff_cli
     from app.complaints.cli import complaints_cli
     from app.demo.cli import demo_cli
     from app.kb.cli import kb_cli
     from app.notifications.cli import notifications_cli
 
-    return [complaints_cli, demo_cli, kb_cli, notifications_cli]
+    return [complaints_cli, demo_cli, kb_cli, notifications_cli, staff_cli]

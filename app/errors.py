@@ -2,9 +2,10 @@
 import logging
 
 from flask import jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.complaints.uploads import limits as upload_limits
 from app.extensions import db
 
 logger = logging.getLogger("portal.errors")
@@ -14,7 +15,8 @@ ERROR_TEXT = {
     403: (_l("无权访问"), _l("你没有权限查看这个页面。")),
     404: (_l("页面不存在"), _l("你要找的页面不存在或已被移动。可以试试搜索帮助中心。")),
     405: (_l("不支持的操作"), _l("这个页面不支持该操作。")),
-    413: (_l("文件太大"), _l("上传的内容超过了大小限制：每个文件不超过 5 MB，最多 5 个。")),
+    413: (_l("文件太大"), LazyString(lambda: _("上传的内容超过了大小限制：每个文件不超过 %(mb)s MB，最多 %(files)d 个。",
+                                               **upload_limits()))),
     429: (_l("操作太频繁"), _l("请稍等片刻再试。这是为了保护你的信息不被他人反复尝试。")),
     500: (_l("服务器出错了"), _l("我们已记录这个问题。你填写的内容没有提交成功，请稍后重试。")),
     503: (_l("服务暂时不可用"), _l("系统正在维护或繁忙，你的信息没有被保存，请稍后重试。")),

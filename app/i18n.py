@@ -1,9 +1,10 @@
 """Locale choice: a cookie set by the language switch, else Accept-Language, else Chinese."""
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
+
+from app.timeutil import aware
 
 
 def select_locale():
@@ -31,11 +32,21 @@ def portal_datetime(moment, fmt="%Y-%m-%d %H:%M"):
     """Show a stored (UTC) time in the portal's timezone; naive values are taken as UTC."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).strftime(fmt)
+    return aware(moment).astimezone(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).strftime(fmt)
+
+
+def duration(delta):
+    """A time span people read at a glance: "2 天 3 小时", "3 小时 20 分", "12 分钟"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return gettext("%(d)d 天 %(h)d 小时", d=days, h=hours)
+    if hours:
+        return gettext("%(h)d 小时 %(m)d 分", h=hours, m=mins)
+    return gettext("%(m)d 分钟", m=mins)
 
 
 def init_app(app):
     app.jinja_env.globals.update(current_language=current_language, localized=localized)
     app.jinja_env.filters["portal_datetime"] = portal_datetime
+    app.jinja_env.filters["duration"] = duration

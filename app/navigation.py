@@ -6,7 +6,7 @@ NAV_ITEMS = [
     ("main.index", _l("首页")),
     ("kb.index", _l("帮助中心")),
     ("contact.index", _l("联系渠道")),
-    ("complaints.new", _l("我要投诉")),
+    ("intake.new", _l("我要投诉")),
     ("tracking.index", _l("进度查询")),
     ("transparency.index", _l("公示与统计")),
 ]

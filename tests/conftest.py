@@ -115,3 +115,23 @@ def runner(app):
 def app_context(app):
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def signed_in(app, client):
+    """Sign `client` in as a new staff member of `role` (through TOTP for supervisors and admins); returns the email."""
+    import pyotp
+
+    from tests.factories import make_staff, staff_login
+
+    def sign_in(role="agent", **kwargs):
+        secret = pyotp.random_base32() if role != "agent" else kwargs.pop("totp_secret", None)
+        with app.app_context():
+            email = make_staff(role, totp_secret=secret, **kwargs).email
+        response = staff_login(client, email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        if secret:
+            response = client.post("/staff/login/totp", data={"code": pyotp.TOTP(secret).now()})
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return email
+    return sign_in

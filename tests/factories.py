@@ -27,7 +27,48 @@ def file_complaint(app, **overrides):
         return complaint.reference, code
 
 
-def act_on(app, reference, service, *args, **kwargs):
-    """Call a complaint service (staff_reply, staff_set_status, ...) on the complaint with this reference."""
+def demo_agent(name="客服小李"):
+    """Return the staff member with this display name, created on first use (inside an app context)."""
+    import sqlalchemy as sa
+
+    from app.accounts.models import StaffMember
+    from app.extensions import db
+
+    found = db.session.scalar(sa.select(StaffMember).where(StaffMember.display_name == name))
+    return found or make_staff("agent", name=name)
+
+
+def staff_act(app, reference, action, staff_name="客服小李", now=None, **fields):
+    """Perform a console action (take, reply, request_info, resolve…) on the complaint with this reference."""
+    from app.complaints import casework
+
     with app.app_context():
-        return service(services.find_by_reference(reference), *args, **kwargs)
+        complaint = services.find_by_reference(reference)
+        return casework.perform(complaint, demo_agent(staff_name), action, fields, None, now=now)
+
+
+def staff_act_on(complaint, action, staff_name="客服小李", now=None, **fields):
+    """Perform a console action on a loaded complaint (inside an app context)."""
+    from app.complaints import casework
+
+    return casework.perform(complaint, demo_agent(staff_name), action, fields, None, now=now)
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def make_staff(role="agent", email=None, name=None, password=STAFF_PASSWORD, totp_secret=None):
+    """Create and commit a staff account (call inside an app context)."""
+    from app.accounts import services as accounts
+    from app.extensions import db
+
+    member = accounts.create(email or f"{role}-{accounts.secrets.token_hex(3)}@kameng.example", role, password,
+                             display_name=name or {"agent": "客服阿杰", "supervisor": "主管小林", "admin": "管理员"}[role])
+    if totp_secret:
+        member.totp_secret = totp_secret
+        db.session.commit()
+    return member
+
+
+def staff_login(client, email, password=STAFF_PASSWORD):
+    """Sign in through the real form (CSRF is off in the testing config); return the response."""
+    return client.post("/staff/login", data={"email": email, "password": password})

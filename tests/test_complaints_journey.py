@@ -1,9 +1,11 @@
 """The web journey: each step validates, nothing typed is lost, files stay attached, one submit = one complaint."""
 import io
 import re
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from PIL import Image
+from sqlalchemy.orm import Session
 
 from app.complaints.models import Complaint, ComplaintDraft, Deflection, Evidence
 from app.extensions import db
@@ -43,6 +45,25 @@ def complete_journey(client, files=()):
 
 def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@contextmanager
+def commits():
+    """Collect every database commit made inside the block."""
+    seen = []
+
+    def record(session):
+        seen.append(session)
+
+    sa.event.listen(Session, "after_commit", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(Session, "after_commit", record)
+
+
+def broken_commit():
+    raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
 
 
 def test_describe_step_errors_keep_the_text(client):
@@ -182,9 +203,6 @@ def test_database_failure_returns_503_and_keeps_nothing_partial(client, app, mon
     fill_details(client)
     client.post("/complaints/new/contact", data=CONTACT)
 
-    def broken_commit():
-        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
-
     monkeypatch.setattr(services.db.session, "commit", broken_commit)
     response = client.post("/complaints/new/submit")
     monkeypatch.undo()
@@ -227,3 +245,70 @@ def test_recent_and_submitted_drafts_are_kept(client, app, runner):
     assert "Removed 0 abandoned drafts" in result.output
     with app.app_context():
         assert count(ComplaintDraft) == 2 and count(Complaint) == 1
+
+
+def test_submitting_a_draft_is_one_commit(client, app):
+    describe(client)
+    fill_details(client, files=[png()], action="upload")
+    fill_details(client)
+    client.post("/complaints/new/contact", data=CONTACT)
+    with commits() as seen:
+        client.post("/complaints/new/submit")
+    assert len(seen) == 1
+    with app.app_context():
+        complaint = db.session.scalar(sa.select(Complaint))
+        assert db.session.scalar(sa.select(ComplaintDraft)).complaint_id == complaint.id
+        assert len(complaint.evidence) == 1
+
+
+def test_a_details_post_with_several_files_is_one_commit(client, app):
+    describe(client)
+    with commits() as seen:
+        fill_details(client, files=[png(f"{i}.png") for i in range(3)], action="upload")
+    assert len(seen) == 1
+    with app.app_context():
+        assert count(Evidence) == 3
+        assert db.session.scalar(sa.select(ComplaintDraft)).data["details"]["order_number"] == DETAILS["order_number"]
+
+
+def test_deflecting_and_emailing_the_receipt_are_one_commit_each(client):
+    describe(client)
+    fill_details(client, files=[png()], action="upload")
+    with commits() as seen:
+        client.post("/complaints/new/deflect", data={"article": "card-code-invalid"})
+    assert len(seen) == 1
+    complete_journey(client)
+    with commits() as seen:
+        client.post("/complaints/submitted/email")
+    assert len(seen) == 1
+
+
+def test_files_written_for_a_failed_commit_are_removed(client, app, monkeypatch):
+    describe(client)
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    response = fill_details(client, files=[png()], action="upload")
+    monkeypatch.undo()
+    assert response.status_code == 500
+    assert list(app.config["UPLOAD_DIR"].glob("*")) == []
+    with app.app_context():
+        assert count(Evidence) == 0
+
+
+def test_a_removed_file_stays_on_disk_when_its_row_could_not_be_deleted(client, app, monkeypatch):
+    describe(client)
+    fill_details(client, files=[png()], action="upload")
+    with app.app_context():
+        evidence_id = db.session.scalar(sa.select(Evidence.id))
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    client.post(f"/complaints/new/evidence/{evidence_id}/delete")
+    monkeypatch.undo()
+    assert len(list(app.config["UPLOAD_DIR"].glob("*"))) == 1
+    with app.app_context():
+        assert count(Evidence) == 1
+
+
+def test_the_upload_hint_states_the_configured_limits(client, app):
+    app.config.update(EVIDENCE_MAX_FILES=3, EVIDENCE_MAX_BYTES=2 * 1024 * 1024)
+    describe(client)
+    page = client.get("/complaints/new/details").get_data(as_text=True)
+    assert "最多 3 个文件，每个不超过 2 MB" in page

@@ -22,10 +22,21 @@ def test_withdrawn_is_final():
     assert all(not allowed_targets(Status.WITHDRAWN, actor) for actor in Actor)
 
 
-def test_only_the_user_withdraws_or_reopens():
+def test_only_the_user_withdraws():
     for (current, target), actors in TRANSITIONS.items():
-        if target in (Status.WITHDRAWN, Status.REOPENED):
+        if target == Status.WITHDRAWN:
             assert actors == {Actor.USER}, (current, target)
+
+
+def test_a_decision_is_reopened_by_the_user_or_staff_never_by_the_system():
+    for (current, target), actors in TRANSITIONS.items():
+        if target == Status.REOPENED:
+            assert actors == {Actor.USER, Actor.STAFF}, (current, target)
+
+
+def test_merged_is_final_and_only_staff_merge():
+    assert all(not allowed_targets(Status.MERGED, actor) for actor in Actor)
+    assert all(Actor.USER not in actors for (_, target), actors in TRANSITIONS.items() if target == Status.MERGED)
 
 
 def test_user_answer_returns_an_awaiting_complaint_to_review():

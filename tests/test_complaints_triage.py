@@ -4,10 +4,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from app.complaints import services, sla
-from app.complaints.models import ComplaintEvent
+from app.complaints.models import ComplaintEvent, EventKind
 from app.complaints.triage import scam_signals, suggest_category
 from app.extensions import db
-from tests.factories import make_complaint
+from app.timeutil import aware
+from tests.factories import make_complaint, staff_act_on
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -62,18 +63,19 @@ def test_waiting_for_the_user_pauses_the_clock(app_context):
     start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # a Monday
     complaint, _ = make_complaint(now=start)
     due_before = complaint.resolution_due
-    services.staff_reply(complaint, "客服小李", "请上传支付截图", request_info=True, now=start + dt.timedelta(hours=1))
+    staff_act_on(complaint, "request_info", now=start + dt.timedelta(hours=1), body="请上传支付截图")
     services.add_user_message(complaint, "已上传", now=start + dt.timedelta(hours=25))
-    shifted = services._aware(complaint.resolution_due) - services._aware(due_before)
+    shifted = aware(complaint.resolution_due) - aware(due_before)
     assert shifted == dt.timedelta(hours=24)
     assert complaint.status == "in_review"
 
 
 def test_every_status_change_is_recorded_with_an_event(app_context):
     complaint, _ = make_complaint()
-    services.staff_set_status(complaint, "in_review", "客服小李")
-    services.staff_set_status(complaint, "resolved", "客服小李", note="已补发卡密")
-    statuses = db.session.scalars(sa.select(ComplaintEvent.to_status).where(ComplaintEvent.kind == "status")).all()
+    staff_act_on(complaint, "take")
+    staff_act_on(complaint, "resolve", outcome="replacement", body="已补发卡密")
+    query = sa.select(ComplaintEvent.to_status).where(ComplaintEvent.kind == EventKind.STATUS)
+    statuses = db.session.scalars(query).all()
     assert statuses == ["received", "in_review", "resolved"]
 
 

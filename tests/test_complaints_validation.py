@@ -47,7 +47,7 @@ def test_bad_amounts_are_refused(raw, app_context):
 
 
 @pytest.mark.parametrize("raw", ["2026-11-20T14:30", "2026-11-20 14:30", "2026/11/20 14:30", "2026年11月20日 14:30"])
-def test_purchase_times_in_common_formats(raw):
+def test_purchase_times_in_common_formats(raw, app_context):
     assert validation.clean_datetime(raw, NOW) == "2026-11-20T14:30"
 
 

@@ -9,6 +9,7 @@ import pytest
 from flask import render_template
 
 from app import counters
+from app.complaints.demand import complaints_per_hour
 from app.contact import demand
 from app.contact.channels import ContactContentError, load_directory
 from app.contact.hints import home_channel_statuses
@@ -196,21 +197,22 @@ def test_observations_reshape_but_do_not_rescale_the_baseline():
     assert model.enough_data(0, 15) and not model.enough_data(0, 10)
 
 
-def test_registered_sources_and_contact_visits_feed_observed_demand(app):
+def test_the_factory_feeds_complaints_per_hour_into_observed_demand(app):
+    assert complaints_per_hour in app.extensions[demand.SOURCES_KEY]
+
+
+def test_given_sources_and_contact_visits_feed_observed_demand(app):
     now = dt.datetime(2026, 11, 23, 15, 20, tzinfo=SHANGHAI)  # a Monday
 
-    def complaints_per_hour(since, until):
-        yield dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.timezone.utc), 3  # 15:00 in Shanghai
+    def complaints_filed(since, until):
+        yield dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC), 3  # 15:00 in Shanghai
         yield dt.datetime(2026, 1, 1, 10, 0, tzinfo=SHANGHAI), 50  # outside the window
 
-    demand.register_demand_source(complaints_per_hour)
-    try:
-        with app.app_context():
-            demand.record_contact_visit(now)
-            demand.record_contact_visit(now - dt.timedelta(weeks=9))  # older than the window
-            observed = demand.observed_by_slot(now + dt.timedelta(hours=1), weeks=4)
-    finally:
-        demand._SOURCES.remove(complaints_per_hour)
+    demand.init_app(app, sources=[complaints_filed])
+    with app.app_context():
+        demand.record_contact_visit(now)
+        demand.record_contact_visit(now - dt.timedelta(weeks=9))  # older than the window
+        observed = demand.observed_by_slot(now + dt.timedelta(hours=1), weeks=4)
 
     assert observed == Counter({(0, 15): 4})
 

@@ -14,7 +14,20 @@ def test_seed_creates_labelled_demo_complaints_in_several_states(runner, app):
         assert all(c.is_demo and c.description.startswith("【演示数据】") for c in complaints)
         assert len({c.status for c in complaints}) >= 3
     lines = (app.config["DATA_DIR"] / "demo-credentials.txt").read_text().splitlines()
-    assert len(lines) == 12 and all(line.startswith("TS-") for line in lines)
+    assert len([line for line in lines if line.startswith("TS-")]) == 12
+    assert [line.split()[:3] for line in lines if line.startswith("staff ")] == [
+        ["staff", "agent", "demo-agent@demo.example"], ["staff", "supervisor", "demo-supervisor@demo.example"]]
+
+
+def test_demo_console_login_works_and_demo_agents_handled_the_cases(runner, app, client):
+    runner.invoke(args=["demo", "seed", "--count", "12"])
+    lines = (app.config["DATA_DIR"] / "demo-credentials.txt").read_text().splitlines()
+    _, _, email, password = next(line for line in lines if line.startswith("staff agent")).split()
+    assert client.post("/staff/login", data={"email": email, "password": password}).status_code == 302
+    assert client.get("/staff").status_code == 200
+    with app.app_context():
+        handled = db.session.scalars(sa.select(Complaint).where(Complaint.assignee_id.is_not(None))).all()
+        assert handled and all(c.assignee.is_demo for c in handled)
 
 
 def test_seed_if_empty_does_nothing_the_second_time(runner, app):

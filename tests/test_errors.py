@@ -48,3 +48,11 @@ def test_api_errors_are_json(client):
 def test_unknown_page_offers_a_search_box(client):
     page = client.get("/help/faq/no-such-article").get_data(as_text=True)
     assert 'role="search"' in page
+
+
+def test_the_413_page_states_the_configured_upload_limits(failing_app):
+    failing_app.config.update(EVIDENCE_MAX_FILES=3, EVIDENCE_MAX_BYTES=2 * 1024 * 1024)
+    client = failing_app.test_client()
+    assert "每个文件不超过 2 MB，最多 3 个" in client.get("/_test/abort/413").get_data(as_text=True)
+    english = client.get("/_test/abort/413", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "up to 3 files, 2 MB each" in english

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.notifications import outbox
 from app.notifications.backends import FileBackend
-from app.notifications.models import OutboxMessage, OutboxStatus, utcnow
+from app.notifications.models import OutboxMessage, OutboxStatus
+from app.timeutil import aware, utcnow
 
 SUBJECT = "您的投诉 KM-2026-0001 状态已更新"
 BODY = "您好，您的投诉已进入处理阶段。\n投诉编号：KM-2026-0001"
@@ -83,11 +84,6 @@ def _message(message_id):
     return db.session.get(OutboxMessage, message_id)
 
 
-def _utc(value):
-    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def test_enqueue_only_flushes_so_the_callers_rollback_discards_it(app_context):
     message = outbox.enqueue("user@example.com", SUBJECT, BODY, kind="status_changed", reference="KM-2026-0001")
     assert message.id is not None and message.status == OutboxStatus.PENDING
@@ -134,7 +130,7 @@ def test_smtp_outage_keeps_the_message_pending_with_backoff(app_context, closed_
     message = _message(message_id)
     assert message.status == OutboxStatus.PENDING and message.attempts == 1
     assert "ConnectionRefusedError" in message.last_error
-    assert _utc(message.next_attempt_at) == now + dt.timedelta(minutes=1)
+    assert aware(message.next_attempt_at) == now + dt.timedelta(minutes=1)
 
 
 def test_a_message_is_not_retried_before_next_attempt_at(app_context, closed_port):
@@ -147,7 +143,7 @@ def test_a_message_is_not_retried_before_next_attempt_at(app_context, closed_por
     assert outbox.deliver_pending(now=now + dt.timedelta(minutes=1)) == (0, 1, 0)
     message = _message(message_id)
     assert message.attempts == 2
-    assert _utc(message.next_attempt_at) == now + dt.timedelta(minutes=3)
+    assert aware(message.next_attempt_at) == now + dt.timedelta(minutes=3)
 
 
 @pytest.mark.parametrize(("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (4, 8), (9, 256), (10, 360), (50, 360)])

@@ -5,9 +5,9 @@ import pytest
 from PIL import Image
 
 from app.complaints import reference as refs, services
-from app.complaints.models import AccessLockout
+from app.complaints.models import AccessLockout, EventKind
 from app.extensions import db
-from tests.factories import act_on, file_complaint
+from tests.factories import file_complaint, staff_act
 
 WRONG_CODE = "ZZZZZ-ZZZZZ"
 PUBLIC_KEYS = {"reference", "status", "created_at", "updated_at"}
@@ -32,7 +32,7 @@ def png():
 
 def test_with_the_code_the_owner_gets_timeline_and_messages(client, app, filed):
     reference, code = filed
-    act_on(app, reference, services.staff_reply, "客服小李", "请上传支付截图", request_info=True)
+    staff_act(app, reference, "request_info", "客服小李", body="请上传支付截图")
     response = client.get(url(reference), headers={"X-Access-Code": code.lower()})
     body = response.get_json()
     assert response.status_code == 200 and PRIVATE_KEYS <= body.keys()
@@ -40,7 +40,7 @@ def test_with_the_code_the_owner_gets_timeline_and_messages(client, app, filed):
     assert [(step["status"], step["note"]) for step in body["timeline"]] == [("received", None),
                                                                              ("awaiting_user", None)]
     assert all(step.keys() == {"at", "status", "note"} for step in body["timeline"])
-    assert body["messages"][0]["body"] == "请上传支付截图" and body["messages"][0]["kind"] == "staff_request"
+    assert body["messages"][0]["body"] == "请上传支付截图" and body["messages"][0]["kind"] == EventKind.STAFF_REQUEST
     assert body["overdue"] is False and body["category"] == "topup_not_arrived"
     assert "contact_email" not in body and "description" not in body
 
@@ -86,7 +86,7 @@ def test_status_lookups_are_rate_limited(app):
 
 def test_post_a_message_answers_the_staff_question(client, app, filed):
     reference, code = filed
-    act_on(app, reference, services.staff_reply, "客服小李", "请上传支付截图", request_info=True)
+    staff_act(app, reference, "request_info", "客服小李", body="请上传支付截图")
     response = client.post(url(reference, messages=True), json={"body": "  已经在处理了  "},
                            headers={"X-Access-Code": code})
     body = response.get_json()
@@ -118,7 +118,7 @@ def test_post_a_refused_file_is_400_and_keeps_nothing(client, app, filed):
                            headers={"X-Access-Code": code}, content_type="multipart/form-data")
     assert response.status_code == 400 and "evidence" in response.get_json()["errors"]
     with app.app_context():
-        assert services.find_by_reference(reference).events[-1].kind == "status"
+        assert services.find_by_reference(reference).events[-1].kind == EventKind.STATUS
     assert list(app.config["UPLOAD_DIR"].glob("*")) == []
 
 
@@ -141,7 +141,7 @@ def test_post_with_a_wrong_code_answers_like_an_unknown_reference(client, filed)
 
 def test_post_to_a_closed_complaint_is_409(client, app, filed):
     reference, code = filed
-    act_on(app, reference, services.staff_set_status, "rejected", "客服小李")
+    staff_act(app, reference, "reject", "客服小李", body="经核实不符合退款条件")
     response = client.post(url(reference, messages=True), data={"body": "还有", "evidence": [png()]},
                            headers={"X-Access-Code": code}, content_type="multipart/form-data")
     assert response.status_code == 409

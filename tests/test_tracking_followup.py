@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from PIL import Image
 from sqlalchemy.orm import selectinload
 
-from app.complaints import services
 from app.complaints.models import Complaint, Evidence
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from tests.factories import act_on, file_complaint
+from app.timeutil import utcnow
+from tests.factories import file_complaint, staff_act
 
 
 def png(name="支付截图.png"):
@@ -51,7 +51,7 @@ def outbox(app, reference=None):
 
 
 def resolve(app, reference, now=None):
-    act_on(app, reference, services.staff_set_status, "resolved", "客服小李", note="已补发", now=now)
+    staff_act(app, reference, "resolve", "客服小李", now=now, outcome="replacement", body="已补发")
 
 
 def post(client, reference, action, **data):
@@ -59,7 +59,7 @@ def post(client, reference, action, **data):
 
 
 def test_answering_a_staff_question_returns_the_complaint_to_review(app, client, owner):
-    act_on(app, owner, services.staff_reply, "客服小李", "请上传支付截图", request_info=True)
+    staff_act(app, owner, "request_info", "客服小李", body="请上传支付截图")
     response = post(client, owner, "message", body="截图在附件里", files=[png()], evidence_kind="payment_record")
     assert response.headers["Location"] == f"/track/{owner}#timeline"
     stored = complaint(app, owner)
@@ -156,7 +156,7 @@ def test_rating_an_open_complaint_is_refused(app, client, owner):
 
 
 def test_reopen_within_fifteen_days_escalates(app, client, owner):
-    resolve(app, owner, now=services.utcnow() - dt.timedelta(days=14))
+    resolve(app, owner, now=utcnow() - dt.timedelta(days=14))
     assert "重新打开投诉" in text(client.get(f"/track/{owner}"))
     post(client, owner, "reopen", reopen_reason="卡密还是用不了")
     stored = complaint(app, owner)
@@ -165,7 +165,7 @@ def test_reopen_within_fifteen_days_escalates(app, client, owner):
 
 
 def test_reopen_after_fifteen_days_is_refused(app, client, owner):
-    resolve(app, owner, now=services.utcnow() - dt.timedelta(days=16))
+    resolve(app, owner, now=utcnow() - dt.timedelta(days=16))
     assert "重新打开投诉" not in text(client.get(f"/track/{owner}"))
     post(client, owner, "reopen", reopen_reason="还是不行")
     assert complaint(app, owner).status == "resolved"
@@ -214,7 +214,7 @@ def test_lost_reference_requests_are_rate_limited(app):
 
 
 def _ask(app, reference, client):
-    act_on(app, reference, services.staff_reply, "客服小李", "请上传支付截图", request_info=True)
+    staff_act(app, reference, "request_info", "客服小李", body="请上传支付截图")
 
 
 def _answer(app, reference, client):
@@ -222,11 +222,11 @@ def _answer(app, reference, client):
 
 
 def _reply(app, reference, client):
-    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家")
+    staff_act(app, reference, "reply", "客服小李", body="已联系商家")
 
 
 def _review(app, reference, client):
-    act_on(app, reference, services.staff_set_status, "in_review", "客服小李")
+    staff_act(app, reference, "take", "客服小李")
 
 
 def _resolve(app, reference, client):
@@ -264,7 +264,7 @@ def test_every_transition_and_reply_notifies_the_user(app, client, owner, steps,
 def test_notifications_use_the_language_of_the_complaint(app, client):
     reference, code = file_complaint(app, language="en")
     client.post("/track", data={"reference": reference, "access_code": code})
-    act_on(app, reference, services.staff_reply, "Li", "Please upload the payment screenshot", request_info=True)
+    staff_act(app, reference, "request_info", "Li", body="Please upload the payment screenshot")
     post(client, reference, "message", body="Uploaded")
     assert {m[1] for m in outbox(app, reference)} == {"en"}
     assert len(outbox(app, reference)) == 3

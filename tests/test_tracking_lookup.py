@@ -6,8 +6,9 @@ import re
 import pytest
 from PIL import Image
 
-from app.complaints import reference as refs, services
-from tests.factories import act_on, file_complaint
+from app.complaints import casework, reference as refs, services
+from app.timeutil import utcnow
+from tests.factories import file_complaint, staff_act
 
 WRONG_CODE = "ZZZZZ-ZZZZZ"
 
@@ -75,17 +76,17 @@ def test_wrong_code_and_unknown_reference_get_the_same_answer(client, filed):
 
 def test_reference_alone_shows_status_and_dates_only(client, app):
     reference, _ = file_complaint(app, description="我的私人信息：充值账号 13800138000，订单 KM 开头的那一单。")
-    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家，请耐心等待处理结果")
+    staff_act(app, reference, "reply", "客服小李", body="已联系商家，请耐心等待处理结果")
     page = text(client.get(f"/track/{reference}"))
-    assert "已受理" in page and "提交时间" in page and "最近更新" in page
+    assert "处理中" in page and "提交时间" in page and "最近更新" in page
     assert "已联系商家" not in page and "13800138000" not in page and "客服小李" not in page
     assert 'name="access_code"' in page
 
 
 def test_owner_sees_timeline_replies_and_due_dates(client, app, filed):
     reference, code = filed
-    act_on(app, reference, services.staff_reply, "客服小李", "已联系商家，请耐心等待处理结果")
-    act_on(app, reference, services.staff_set_status, "in_review", "客服小李")
+    staff_act(app, reference, "reply", "客服小李", body="已联系商家，请耐心等待处理结果")
+    staff_act(app, reference, "take", "客服小李")
     page = text(client.get(lookup(client, reference, code).headers["Location"]))
     assert "已联系商家，请耐心等待处理结果" in page and "客服回复" in page
     assert "预计处理完成" in page and "首次回复" in page
@@ -96,15 +97,27 @@ def test_owner_sees_timeline_replies_and_due_dates(client, app, filed):
 
 def test_a_staff_question_is_highlighted(client, app, filed):
     reference, code = filed
-    act_on(app, reference, services.staff_reply, "客服小李", "请上传支付截图", request_info=True)
+    staff_act(app, reference, "request_info", "客服小李", body="请上传支付截图")
     page = text(client.get(lookup(client, reference, code).headers["Location"]))
     assert "客服需要你补充信息" in page and "请上传支付截图" in page and "等待你补充信息" in page
 
 
 def test_overdue_is_said_honestly(client, app):
-    reference, code = file_complaint(app, now=services.utcnow() - dt.timedelta(days=30))
+    reference, code = file_complaint(app, now=utcnow() - dt.timedelta(days=30))
     page = text(client.get(lookup(client, reference, code).headers["Location"]))
-    assert "已超时" in page and "处理已超过预计时间" in page
+    assert "已超时" in page and "已超过预计首次回复时间" in page and "（按工作时间计）" in page
+    assert "还没有分配客服" in page and "目前仍没有客服接手" in page
+    assert "已自动升级" not in page and "正在加快处理" not in page
+
+
+def test_overdue_page_says_when_it_was_escalated_and_who_holds_it(client, app):
+    reference, code = file_complaint(app, now=utcnow() - dt.timedelta(days=30))
+    with app.app_context():
+        assert casework.escalate_overdue() == 1
+    staff_act(app, reference, "reply", "客服阿杰", body="很抱歉让你久等，正在核实。")
+    page = text(client.get(lookup(client, reference, code).headers["Location"]))
+    assert "已自动升级，主管已收到提醒" in page and "负责客服：客服阿杰" in page
+    assert "已超过预计处理完成时间" in page
 
 
 def test_owner_pages_are_not_cached(client, filed):
@@ -179,7 +192,7 @@ def test_unknown_references_lock_the_same_way(client, app):
 
 def test_the_lock_lifts_after_fifteen_minutes(app, filed):
     reference, code = filed
-    now = services.utcnow()
+    now = utcnow()
     with app.app_context():
         for _ in range(5):
             with pytest.raises(services.AccessDenied):

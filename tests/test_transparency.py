@@ -5,7 +5,7 @@ import io
 import pytest
 
 from app.complaints import services
-from tests.factories import make_complaint
+from tests.factories import make_complaint, staff_act_on
 
 SECRET_BITS = ("13912345678", "zhang.san@example.com", "KM202611209999999999", "张三的游戏账号 zs_2026")
 
@@ -16,10 +16,10 @@ def decided(app_context):
     published, _ = make_complaint(consent_publish=True, contact_email="zhang.san@example.com",
                                   contact_phone="13912345678", order_number="KM202611209999999999",
                                   description="张三的游戏账号 zs_2026 充值 100 元没到账，请尽快处理。")
-    services.staff_set_status(published, "resolved", "客服小李", note="已补发")
+    staff_act_on(published, "resolve", outcome="replacement", body="已补发")
     services.rate(published, 4)
     private, _ = make_complaint(consent_publish=False, contact_email="other@example.com", order_number=None)
-    services.staff_set_status(private, "rejected", "客服小李", note="不符合退款条件")
+    staff_act_on(private, "reject", body="不符合退款条件")
     make_complaint(contact_email="third@example.com", order_number=None)
     return published
 

@@ -1,6 +1,8 @@
-"""JSON API at /api/v1: thin modules over the feature services; errors use one JSON envelope."""
-from flask import Blueprint
+"""JSON API at /api/v1: thin modules over the feature services; errors use one JSON envelope.
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+Importing the package loads every resource module, so `bp` carries all the routes.
+"""
+from app.api import channels, complaints, search  # noqa: F401  (each adds its routes to bp)
+from app.api.blueprint import bp
 
-from app.api import resources  # noqa: E402,F401
+__all__ = ["bp"]

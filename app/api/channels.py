@@ -4,7 +4,7 @@ import re
 
 from flask import current_app, request
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.errors import api_error, validation_error
 from app.contact.calendar import portal_now, portal_time
 from app.contact.channels import current_directory

@@ -5,17 +5,19 @@ import json
 from flask import current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.errors import api_error, validation_error
-from app.complaints import intake, presenters, reference as refs, services, uploads
+from app.complaints import followup, presenters, reference as refs, services, uploads
 from app.complaints.categories import CATEGORIES
+from app.complaints.lifecycle import ComplaintChanged
+from app.complaints.validation import complaint_data
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.kb.services import search_articles
+from app.timeutil import utcnow
 
 TEXT_FIELDS = ("category", "description", "contact_email", "contact_phone", "notify_via")
 MAX_IDEMPOTENCY_KEY = 200
-from app.tracking import followup
 
 
 @bp.get("/complaints/categories")
@@ -107,8 +109,15 @@ def _access_locked(exc):
     """Refuse while the reference is locked after too many wrong codes."""
     response, code = api_error(429, "too many wrong access codes; try again later",
                                locked_until=exc.until.isoformat())
-    response.headers["Retry-After"] = str(max(1, int((exc.until - services.utcnow()).total_seconds())))
+    response.headers["Retry-After"] = str(max(1, int((exc.until - utcnow()).total_seconds())))
     return response, code
+
+
+@bp.errorhandler(ComplaintChanged)
+def _complaint_changed(exc):
+    """Refuse a change made against a complaint that changed meanwhile; nothing was applied."""
+    db.session.rollback()
+    return api_error(409, "the complaint changed while this request was handled; nothing was applied, please retry")
 
 
 @bp.errorhandler(services.ComplaintClosed)
@@ -163,7 +172,7 @@ def _validated(payload):
     draft_data = {**payload, "consent_privacy": payload.get("consent_privacy") in (True, "true", "1", "on"),
                   "notify_via": payload.get("notify_via") or ("email" if payload.get("contact_email") else "sms"),
                   "consent_publish": payload.get("consent_publish") in (True, "true", "1", "on")}
-    return intake.complaint_data(draft_data, set(), intake.now_utc())
+    return complaint_data(draft_data, set(), utcnow())
 
 
 def _idempotency_key(payload):
@@ -173,5 +182,3 @@ def _idempotency_key(payload):
         return None
     body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return "api:" + hashlib.sha256(f"{key}\n{body}".encode()).hexdigest()[:56]
-
-

@@ -1,7 +1,7 @@
 """Search and article resources."""
 from flask import request
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.errors import api_error
 from app.kb import services
 from app.kb.forms import MAX_QUERY_LENGTH

@@ -1,10 +1,12 @@
-"""`flask complaints purge-drafts`: remove abandoned drafts and their uploaded files."""
+"""`flask complaints purge-drafts` and `oversee`: housekeeping and the overdue sweep."""
 import datetime as dt
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from app.complaints import intake
+from app.complaints import casework, drafts
+from app.timeutil import utcnow
 
 complaints_cli = AppGroup("complaints", help="Complaint housekeeping.")
 
@@ -13,6 +15,12 @@ complaints_cli = AppGroup("complaints", help="Complaint housekeeping.")
 @click.option("--older-than-days", default=7, show_default=True, help="Age of the last change, in days.")
 def purge_drafts(older_than_days):
     """Delete drafts nobody submitted, and their evidence files (run daily from cron or a timer)."""
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)
-    removed = intake.purge_abandoned_drafts(cutoff)
+    removed = drafts.purge_abandoned_drafts(utcnow() - dt.timedelta(days=older_than_days))
     click.echo(f"Removed {removed} abandoned drafts.")
+
+
+@complaints_cli.command("oversee")
+def oversee():
+    """Escalate overdue cases and warn holders of cases nearly due (each web process also runs this every few minutes)."""
+    escalated, warned = casework.sweep(current_app.config["STAFF_DUE_SOON_HOURS"])
+    click.echo(f"Escalated {escalated} overdue cases; warned about {warned} cases due soon.")

@@ -1,15 +1,13 @@
 """Complaint tables. Only complaints.services writes them."""
 import datetime as dt
+import enum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.complaints.states import Status
 from app.extensions import db
-
-
-def utcnow():
-    return dt.datetime.now(dt.UTC)
+from app.timeutil import utcnow
 
 
 Timestamp = sa.DateTime(timezone=True)
@@ -49,27 +47,59 @@ class Complaint(db.Model):
     rating_comment: Mapped[str | None] = mapped_column(sa.String(1000))
     rated_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # Optimistic locking: every UPDATE checks and bumps it, so two concurrent changes cannot both win.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"), index=True)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    due_soon_alerted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    outcome_amount_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    __mapper_args__ = {"version_id_col": version}
 
     events: Mapped[list["ComplaintEvent"]] = relationship(back_populates="complaint", order_by="ComplaintEvent.id",
                                                           cascade="all, delete-orphan")
     evidence: Mapped[list["Evidence"]] = relationship(back_populates="complaint", order_by="Evidence.id")
     duplicate_of: Mapped["Complaint | None"] = relationship(remote_side=[id])
+    assignee = relationship("StaffMember")
+
+
+class EventKind(enum.StrEnum):
+    """What a timeline entry records. Which kinds the owner may see is decided in complaints.followup."""
+
+    STATUS = "status"
+    USER_MESSAGE = "user_message"
+    STAFF_REPLY = "staff_reply"
+    STAFF_REQUEST = "staff_request"
+    EVIDENCE = "evidence"
+    NOTE = "note"  # internal: staff only, never shown to the user or the public
+    ASSIGNMENT = "assignment"
+    PRIORITY = "priority"
+    CATEGORY = "category"
+    DUPLICATE = "duplicate"
+    ESCALATION = "escalation"
 
 
 class ComplaintEvent(db.Model):
-    """Timeline entry: a status change, a message from either side, or added evidence."""
+    """Timeline entry: a status change, a message from either side, added evidence, or a staff step."""
 
     __tablename__ = "complaint_event"
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
-    kind: Mapped[str] = mapped_column(sa.String(20))  # status | user_message | staff_reply | staff_request | evidence
+    kind: Mapped[str] = mapped_column(sa.String(20))
     actor: Mapped[str] = mapped_column(sa.String(10))
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str | None] = mapped_column(sa.String(20))
     note: Mapped[str | None] = mapped_column(sa.Text)
-    staff_name: Mapped[str | None] = mapped_column(sa.String(80))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_member.id"))
     complaint: Mapped[Complaint] = relationship(back_populates="events")
+    staff = relationship("StaffMember")
+
+    @property
+    def staff_name(self):
+        """The name the user sees for a staff event ("客服阿杰"), never an email."""
+        return self.staff.display_name if self.staff else None
 
 
 class ComplaintDraft(db.Model):

@@ -7,11 +7,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app.complaints import notify, reference as refs, sla
-from app.complaints.models import AccessLockout, Complaint, ComplaintEvent, Deflection, Evidence
-from app.complaints.states import CLOSED_STATUSES, Actor, Status, check_transition
+from app.complaints import lifecycle, notify, reference as refs, sla, staff_alerts
+from app.complaints.models import AccessLockout, Complaint, EventKind, Evidence
+from app.complaints.states import CLOSED_STATUSES, Actor, Status
 from app.complaints.triage import triage
 from app.extensions import db
+from app.timeutil import aware as _aware, utcnow
 
 
 class ComplaintClosed(Exception):
@@ -38,10 +39,6 @@ class NotAllowed(Exception):
         self.reason = reason
 
 
-def utcnow():
-    return dt.datetime.now(dt.UTC)
-
-
 def hash_access_code(code):
     """Keyed hash of a normalised access code; the code itself is never stored."""
     key = current_app.config["SECRET_KEY"].encode()
@@ -55,18 +52,39 @@ def create_complaint(data, *, evidence=(), language="zh", idempotency_key=None, 
 
     A repeated `idempotency_key` returns the stored complaint and None for the code.
     """
-    now = now or utcnow()
+    def store():
+        return _create_complaint(data, evidence, language, idempotency_key, is_demo, now or utcnow())
+
+    return _once_per_key(idempotency_key, store)
+
+
+def submit_draft(draft, data, language, now=None):
+    """Turn a draft into a complaint exactly once; return (complaint, access_code or None if already done)."""
+    if draft.complaint_id:
+        return db.session.get(Complaint, draft.complaint_id), None
+    key = f"draft:{draft.token}"
+
+    def store():
+        complaint, code = _create_complaint(data, list(draft.evidence), language, key, False, now or utcnow())
+        draft.complaint_id = complaint.id
+        return complaint, code
+
+    return _once_per_key(key, store)
+
+
+def send_receipt(complaint, access_code):
+    """Send the full receipt, access code included, to the contact given in the complaint."""
+    notify.receipt(complaint, access_code)
+    db.session.commit()
+
+
+def _once_per_key(idempotency_key, store):
+    """Call `store()` and commit; when the key already has a complaint, return (that complaint, None) instead."""
     existing = _by_idempotency_key(idempotency_key)
     if existing:
         return existing, None
     try:
-        complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now)
-        for item in evidence:
-            item.draft = None
-            complaint.evidence.append(item)
-            db.session.add(item)
-        _record(complaint, "status", Actor.USER, now, to_status=Status.RECEIVED)
-        notify.complaint_received(complaint)
+        stored = store()
         db.session.commit()
     except IntegrityError:
         # A concurrent request with the same idempotency key won the race: answer with its complaint.
@@ -75,11 +93,23 @@ def create_complaint(data, *, evidence=(), language="zh", idempotency_key=None, 
         if not existing:
             raise
         return existing, None
-    return complaint, access_code
+    return stored
 
 
 def _by_idempotency_key(key):
     return key and db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))
+
+
+def _create_complaint(data, evidence, language, idempotency_key, is_demo, now):
+    """Add the complaint, its evidence, its first event and the "received" notification (flush only)."""
+    complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now)
+    for item in evidence:
+        item.draft = None
+        complaint.evidence.append(item)
+        db.session.add(item)
+    lifecycle.record(complaint, EventKind.STATUS, Actor.USER, now, to_status=Status.RECEIVED)
+    notify.complaint_received(complaint)
+    return complaint, access_code
 
 
 def _new_complaint(data, language, idempotency_key, is_demo, now):
@@ -101,94 +131,6 @@ def _new_complaint(data, language, idempotency_key, is_demo, now):
     return complaint, access_code
 
 
-def save_draft(draft, data, now=None):
-    """Merge `data` into the draft and store it."""
-    draft.data = {**(draft.data or {}), **data}
-    draft.updated_at = now or utcnow()
-    db.session.add(draft)
-    db.session.commit()
-    return draft
-
-
-def attach_draft_evidence(draft, stored, kind, now=None):
-    """Record a stored upload as evidence of a draft."""
-    item = _evidence_row(stored, kind, now)
-    item.draft = draft
-    db.session.add(item)
-    db.session.commit()
-    return item
-
-
-def remove_draft_evidence(draft, evidence_id):
-    """Detach and delete one evidence row of a draft; return its stored name, or None."""
-    item = db.session.get(Evidence, evidence_id)
-    if item is None or item.draft_id != draft.id:
-        return None
-    db.session.delete(item)
-    db.session.commit()
-    return item.stored_name
-
-
-def submit_draft(draft, data, language, now=None):
-    """Turn a draft into a complaint exactly once; return (complaint, access_code or None if already done)."""
-    if draft.complaint_id:
-        return db.session.get(Complaint, draft.complaint_id), None
-    complaint, code = create_complaint(data, evidence=list(draft.evidence), language=language,
-                                       idempotency_key=f"draft:{draft.token}", now=now)
-    draft.complaint_id = complaint.id
-    db.session.commit()
-    return complaint, code
-
-
-def record_deflection(category, article_slug=None, now=None):
-    """Count a would-be complaint that a help article solved."""
-    db.session.add(Deflection(category=category, article_slug=article_slug, at=now or utcnow()))
-    db.session.commit()
-
-
-def _evidence_row(stored, kind, now, uploaded_by="user"):
-    return Evidence(kind=kind, stored_name=stored.stored_name, original_name=stored.original_name,
-                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                    uploaded_by=uploaded_by, uploaded_at=now or utcnow())
-
-
-# ------------------------------------------------------------------ the one status change
-
-def _transition(complaint, target, actor, now, note=None, staff_name=None):
-    """Check the move, set the status, keep SLA clocks honest and record the event (flush only)."""
-    check_transition(complaint.status, target, actor)
-    previous = Status(complaint.status)
-    if previous == Status.AWAITING_USER and complaint.paused_at:
-        _resume_sla(complaint, now)
-    if target == Status.AWAITING_USER:
-        complaint.paused_at = now
-    complaint.status = target
-    complaint.updated_at = now
-    complaint.closed_at = now if target in CLOSED_STATUSES else None
-    _record(complaint, "status", actor, now, from_status=previous, to_status=target, note=note,
-            staff_name=staff_name)
-    notify.status_changed(complaint, note)
-
-
-def _resume_sla(complaint, now):
-    paused = sla.working_time_between(_aware(complaint.paused_at), now)
-    if complaint.first_responded_at is None:
-        complaint.first_response_due = sla.add_working_time(_aware(complaint.first_response_due), paused)
-    complaint.resolution_due = sla.add_working_time(_aware(complaint.resolution_due), paused)
-    complaint.paused_at = None
-
-
-def _record(complaint, kind, actor, now, **fields):
-    event = ComplaintEvent(kind=kind, actor=actor, at=now, **fields)
-    complaint.events.append(event)
-    return event
-
-
-def _aware(moment):
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 # ------------------------------------------------------------------ follow-up by the user
 
 def add_user_message(complaint, body, evidence=(), now=None):
@@ -199,24 +141,27 @@ def add_user_message(complaint, body, evidence=(), now=None):
     for item in evidence:
         complaint.evidence.append(item)
         db.session.add(item)
-        _record(complaint, "evidence", Actor.USER, now, note=item.original_name)
+        lifecycle.record(complaint, EventKind.EVIDENCE, Actor.USER, now, note=item.original_name)
     if body:
-        _record(complaint, "user_message", Actor.USER, now, note=body)
+        lifecycle.record(complaint, EventKind.USER_MESSAGE, Actor.USER, now, note=body)
     complaint.updated_at = now
     if complaint.status == Status.AWAITING_USER:
-        _transition(complaint, Status.IN_REVIEW, Actor.USER, now)
-    db.session.commit()
+        lifecycle.transition(complaint, Status.IN_REVIEW, Actor.USER, now)
+    staff_alerts.user_answered(complaint)
+    lifecycle.commit(complaint)
 
 
 def store_user_evidence(stored, kind, now=None):
-    """Create (unsaved) evidence rows for files the user attaches to a follow-up."""
-    return _evidence_row(stored, kind, now)
+    """Create an (unsaved) evidence row for a file the user uploaded, to a draft, a new complaint or a follow-up."""
+    return Evidence(kind=kind, stored_name=stored.stored_name, original_name=stored.original_name,
+                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256, uploaded_by="user",
+                    uploaded_at=now or utcnow())
 
 
 def withdraw(complaint, reason, now=None):
     """Withdraw an open complaint at the user's request."""
-    _transition(complaint, Status.WITHDRAWN, Actor.USER, now or utcnow(), note=reason)
-    db.session.commit()
+    lifecycle.transition(complaint, Status.WITHDRAWN, Actor.USER, now or utcnow(), note=reason)
+    lifecycle.commit(complaint)
 
 
 def rate(complaint, score, comment=None, now=None):
@@ -228,7 +173,7 @@ def rate(complaint, score, comment=None, now=None):
     if not 1 <= int(score) <= 5:
         raise NotAllowed("bad_score")
     complaint.rating, complaint.rating_comment, complaint.rated_at = int(score), comment or None, now or utcnow()
-    db.session.commit()
+    lifecycle.commit(complaint)
 
 
 def reopen_deadline(complaint):
@@ -251,32 +196,9 @@ def reopen(complaint, reason, now=None):
     complaint.triage_reasons = [*complaint.triage_reasons, "reopened"]
     complaint.first_response_due, complaint.resolution_due = sla.due_dates(complaint.category, complaint.priority, now)
     complaint.first_responded_at = None
-    _transition(complaint, Status.REOPENED, Actor.USER, now, note=reason)
-    db.session.commit()
-
-
-# ------------------------------------------------------------------ staff actions
-
-def staff_reply(complaint, staff_name, body, request_info=False, now=None):
-    """Reply publicly; with `request_info`, ask the user for information and pause the SLA clock."""
-    now = now or utcnow()
-    kind = "staff_request" if request_info else "staff_reply"
-    _record(complaint, kind, Actor.STAFF, now, note=body, staff_name=staff_name)
-    complaint.first_responded_at = complaint.first_responded_at or now
-    complaint.updated_at = now
-    if request_info:
-        _transition(complaint, Status.AWAITING_USER, Actor.STAFF, now, staff_name=staff_name)
-    else:
-        notify.staff_replied(complaint, body)
-    db.session.commit()
-
-
-def staff_set_status(complaint, target, staff_name, note=None, now=None):
-    """Move a complaint on behalf of staff (review, resolve, reject)."""
-    now = now or utcnow()
-    complaint.first_responded_at = complaint.first_responded_at or now
-    _transition(complaint, Status(target), Actor.STAFF, now, note=note, staff_name=staff_name)
-    db.session.commit()
+    lifecycle.transition(complaint, Status.REOPENED, Actor.USER, now, note=reason)
+    staff_alerts.reopened(complaint)
+    lifecycle.commit(complaint)
 
 
 # ------------------------------------------------------------------ access

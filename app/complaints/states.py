@@ -12,6 +12,7 @@ class Status(enum.StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     REOPENED = "reopened"
+    MERGED = "merged"  # closed as a duplicate; the case continues under another reference
 
 
 class Actor(enum.StrEnum):
@@ -23,14 +24,15 @@ class Actor(enum.StrEnum):
 STATUS_LABELS = {
     Status.RECEIVED: _l("已受理"), Status.IN_REVIEW: _l("处理中"), Status.AWAITING_USER: _l("等待你补充信息"),
     Status.RESOLVED: _l("已解决"), Status.REJECTED: _l("未予支持"), Status.WITHDRAWN: _l("已撤回"),
-    Status.REOPENED: _l("已重新打开"),
+    Status.REOPENED: _l("已重新打开"), Status.MERGED: _l("已合并"),
 }
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.IN_REVIEW, Status.AWAITING_USER, Status.REOPENED})
-CLOSED_STATUSES = frozenset({Status.RESOLVED, Status.REJECTED, Status.WITHDRAWN})
+CLOSED_STATUSES = frozenset({Status.RESOLVED, Status.REJECTED, Status.WITHDRAWN, Status.MERGED})
 
 _STAFF = frozenset({Actor.STAFF, Actor.SYSTEM})
 _ANYONE = frozenset({Actor.USER, Actor.STAFF, Actor.SYSTEM})
 _USER = frozenset({Actor.USER})
+_USER_OR_STAFF = frozenset({Actor.USER, Actor.STAFF})
 # (from, to) -> the actors allowed to make that move. Anything absent is forbidden.
 TRANSITIONS = {
     (Status.RECEIVED, Status.IN_REVIEW): _STAFF,
@@ -51,8 +53,13 @@ TRANSITIONS = {
     (Status.REOPENED, Status.RESOLVED): _STAFF,
     (Status.REOPENED, Status.REJECTED): _STAFF,
     (Status.REOPENED, Status.WITHDRAWN): _USER,
-    (Status.RESOLVED, Status.REOPENED): _USER,
-    (Status.REJECTED, Status.REOPENED): _USER,
+    (Status.RECEIVED, Status.MERGED): _STAFF,
+    (Status.IN_REVIEW, Status.MERGED): _STAFF,
+    (Status.AWAITING_USER, Status.MERGED): _STAFF,
+    (Status.REOPENED, Status.MERGED): _STAFF,
+    # The user reopens within the window; staff (a supervisor) may reopen a decision they find wrong.
+    (Status.RESOLVED, Status.REOPENED): _USER_OR_STAFF,
+    (Status.REJECTED, Status.REOPENED): _USER_OR_STAFF,
 }
 
 

@@ -5,6 +5,12 @@ from flask_babel import lazy_gettext as _l
 from app.complaints import evidence as evidence_store
 
 
+def limits():
+    """Return the configured evidence limits for messages: files per complaint, and MB per file as text."""
+    config = current_app.config
+    return {"files": config["EVIDENCE_MAX_FILES"], "mb": f"{config['EVIDENCE_MAX_BYTES'] / 2**20:g}"}
+
+
 def store_one(upload):
     """Store one uploaded file with the configured limits; raise EvidenceError when refused."""
     config = current_app.config

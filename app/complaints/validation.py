@@ -1,6 +1,7 @@
 """Normalise and validate complaint input; shared by the web journey and the API.
 
-Each `clean_*` function returns the normalised value or raises ValueError with a localised message.
+Each `clean_*` function returns the normalised value or raises ValueError with a localised message;
+`complaint_data` checks everything a draft or an API request holds at once.
 """
 import datetime as dt
 import re
@@ -9,14 +10,15 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.complaints import completeness
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 3000
 TEXT_MAX = 200
 MAX_AMOUNT = Decimal("1000000")
-PORTAL_ZONE = ZoneInfo("Asia/Shanghai")
 _SEPARATORS = re.compile(r"[\s\-–—_()()·.]+")
 _DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
                      "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日")
@@ -85,8 +87,9 @@ def clean_datetime(value, now):
         raise ValueError(_l("请按“年-月-日 时：分”填写，例如 2026-11-20 14:30。"))
     if moment.year < 2000:
         raise ValueError(_l("购买时间太早了，请检查年份。"))
-    # Purchase times are typed in Beijing time; a few minutes of clock skew are forgiven.
-    local_now = now.astimezone(PORTAL_ZONE).replace(tzinfo=None) if now.tzinfo else now
+    # Purchase times are typed in the portal's time (Beijing time); a few minutes of clock skew are forgiven.
+    portal_zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+    local_now = now.astimezone(portal_zone).replace(tzinfo=None) if now.tzinfo else now
     if moment > local_now + dt.timedelta(minutes=10):
         raise ValueError(_l("购买时间不能晚于现在。"))
     return moment.strftime("%Y-%m-%dT%H:%M")
@@ -161,3 +164,34 @@ def clean_contact(email, phone, notify_via):
     elif not errors and not clean["contact_email" if notify_via == "email" else "contact_phone"]:
         errors["notify_via"] = _l("你选择的通知方式还没有填写对应的联系方式。")
     return clean, errors
+
+
+def complaint_data(draft_data, evidence_kinds, now):
+    """Validate everything a draft (or an API request) holds; return (data for create_complaint, errors by field).
+
+    Every field is checked so one answer lists all problems; data is None when category or description is unusable.
+    """
+    errors = {}
+    category = draft_data.get("category")
+    if not isinstance(category, str) or category not in CATEGORIES:
+        errors["category"], category = _l("请选择问题类型。"), None
+    try:
+        description = clean_description(draft_data.get("description"))
+    except ValueError as exc:
+        errors["description"], description = exc.args[0], None
+    details = {}
+    if category:
+        details, detail_errors = clean_details(category, draft_data.get("details", {}), now)
+        errors.update(detail_errors)
+    contact, contact_errors = clean_contact(draft_data.get("contact_email"), draft_data.get("contact_phone"),
+                                            draft_data.get("notify_via"))
+    errors.update(contact_errors)
+    if not draft_data.get("consent_privacy"):
+        errors["consent_privacy"] = _l("需要同意隐私说明才能提交投诉。")
+    if category is None or description is None:
+        return None, errors
+    score = completeness.assess(category, details, evidence_kinds, description).score
+    data = {"category": category, "description": description, "details": details, **contact,
+            "order_number": details.get("order_number"), "amount_cents": details.get("amount"),
+            "consent_publish": bool(draft_data.get("consent_publish")), "completeness": score}
+    return data, errors

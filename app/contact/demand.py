@@ -2,8 +2,8 @@
 
 Observed demand comes from a list of sources. A source is a callable `source(since, until)` that yields
 `(hour_start, count)` pairs (aware datetimes); pairs outside [since, until) are ignored, so a source may
-yield more than asked. Contact-page visits are the first source. The complaints feature adds "complaints per hour" with
-`register_demand_source(complaints_per_hour)` at import time; nothing else has to change.
+yield more than asked. Contact-page visits are the first source; the app factory passes the others to `init_app`
+(complaints per hour, from app.complaints.demand), so this module needs to know nothing about them.
 
 Blending. Observations say *when* people need help, not how many calls the hotline gets, so they
 reshape the baseline without rescaling its weekly total. Per hour-of-week slot s, with b_s the summed
@@ -19,6 +19,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from flask import current_app
+
 from app import counters
 
 VISIT_COUNTER = "contact_visit"
@@ -26,8 +28,7 @@ BUCKET_FORMAT = "%Y-%m-%dT%H"
 PRIOR_STRENGTH = 500  # K: how many observations the baseline shape is worth
 MIN_SLOT_OBSERVATIONS = 5  # fewer than this in a slot: "too little data", the baseline dominates
 MULTIPLIER_RANGE = (0.5, 2.0)  # a burst of visits (a bot, a viral post) cannot swing estimates further
-
-_SOURCES = []
+SOURCES_KEY = "contact_demand_sources"
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,11 @@ class DemandModel:
 NEUTRAL = DemandModel({}, Counter())
 
 
-def register_demand_source(source):
-    """Add `source(since, until) -> iterable of (hour_start, count)` to the observed demand; returns it."""
-    if source not in _SOURCES:
-        _SOURCES.append(source)
-    return source
-
-
 def record_contact_visit(moment):
     """Count a contact-page visit in the hour of `moment` (portal local time), without a DB write."""
     counters.record(VISIT_COUNTER, moment.strftime(BUCKET_FORMAT))
 
 
-@register_demand_source
 def contact_visits(since, until):
     """Yield (hour start, visits) for contact-page visits counted by app.counters."""
     for bucket, count in counters.totals(VISIT_COUNTER).items():
@@ -76,11 +69,18 @@ def contact_visits(since, until):
             continue
 
 
+def init_app(app, sources=()):
+    """Observe this app's demand from contact-page visits and `sources`, each `source(since, until)`."""
+    app.extensions[SOURCES_KEY] = (contact_visits, *sources)
+
+
 def observed_by_slot(until, weeks, sources=None):
     """Sum every source's events of the `weeks` before `until` per (weekday, hour) in `until`'s timezone."""
     since = until - dt.timedelta(weeks=weeks)
     observed = Counter()
-    for source in _SOURCES if sources is None else sources:
+    if sources is None:
+        sources = current_app.extensions.get(SOURCES_KEY, (contact_visits,))
+    for source in sources:
         for hour, count in source(since, until):
             if since <= hour < until:
                 local = hour.astimezone(until.tzinfo)

@@ -1,22 +1,32 @@
 """Check whether a phone number, QQ, WeChat id, email or URL really is one of our official channels."""
 import datetime as dt
 import functools
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.contact.channels import fail, read_yaml
+from app.contact.models import FakeReport, ReportStatus
+from app.extensions import db
 from app.i18n import localized
+from app.timeutil import aware
+
+logger = logging.getLogger("portal.contact")
 
 FAKES_FILE = "known_fakes.yaml"
 FAKE_KINDS = ("phone", "qq", "wechat", "email", "url", "account")
 MAX_VALUE_LENGTH = 200
+# What normalize() calls a value, as a kind of known fake; a reported number may be a phone or a QQ number.
+_FAKE_KIND = {"number": "phone", "email": "email", "url": "url", "account": "account"}
 SCAM_PATTERNS = (
     _l("索要卡密、登录密码、支付密码或短信验证码"),
     _l("要求屏幕共享，或让你下载远程控制、会议类软件"),
@@ -102,8 +112,33 @@ def warning_for(verdict):
 
 
 def current_fakes():
-    """Return the known fakes of the current app's content folder."""
-    return load_known_fakes(current_app.config["CONTENT_DIR"])
+    """Return the known fakes: content/known_fakes.yaml, then the values staff confirmed from visitors' reports."""
+    return merge_fakes(load_known_fakes(current_app.config["CONTENT_DIR"]),
+                       confirmed_fakes(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])))
+
+
+def merge_fakes(listed, confirmed):
+    """Return `listed` (the YAML file) followed by each confirmed fake that no listed entry already covers."""
+    return (*listed, *(fake for fake in confirmed
+                       if not any(_matches_fake(*normalize(fake.value), entry) for entry in listed)))
+
+
+def confirmed_fakes(zone):
+    """Return the reported values staff confirmed, one per value, dated by its first report (one small query)."""
+    rows = sa.select(FakeReport.kind, FakeReport.key, FakeReport.value, FakeReport.created_at,
+                     FakeReport.decision_note).where(FakeReport.status == ReportStatus.CONFIRMED)
+    try:
+        found = db.session.execute(rows.order_by(FakeReport.created_at, FakeReport.id)).all()
+    except sa.exc.SQLAlchemyError:
+        # The verifier must keep answering from the YAML list even when the database does not.
+        db.session.rollback()
+        logger.exception("could not read the confirmed fake reports")
+        return ()
+    fakes = {}
+    for kind, key, value, created_at, note in found:
+        fakes.setdefault((kind, key), KnownFake(value, _FAKE_KIND[kind], aware(created_at).astimezone(zone).date(),
+                                                note or "", ""))
+    return tuple(fakes.values())
 
 
 def load_known_fakes(content_dir):

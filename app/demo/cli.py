@@ -18,10 +18,17 @@ def seed(if_empty, count):
     if if_empty and demo.has_complaints():
         click.echo("Complaints already exist; no demo data added.")
         return
-    created = demo.seed(count=count)
+    created, logins = demo.seed(count=count), demo.demo_logins()
     path = current_app.config["DATA_DIR"] / "demo-credentials.txt"
-    path.write_text("".join(f"{ref}  {code}\n" for ref, code in created), encoding="utf-8")
+    lines = [f"{ref}  {code}\n" for ref, code in created]
+    lines += [f"staff {role}  {email}  {password}\n" for role, email, password in logins]
+    path.write_text("".join(lines), encoding="utf-8")
+    path.chmod(0o600)
     click.echo(f"Created {len(created)} demo complaints (labelled {demo.DEMO_LABEL}). Try tracking with:")
     for reference, code in created[:3]:
         click.echo(f"  {reference}  access code {code}")
-    click.echo(f"All demo references and access codes: {path}")
+    if logins:
+        click.echo("Demo staff console logins (/staff; the supervisor sets up two-factor sign-in first):")
+        for role, email, password in logins:
+            click.echo(f"  {role}: {email}  password {password}")
+    click.echo(f"All demo references, access codes and console logins: {path}")

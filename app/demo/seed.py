@@ -1,12 +1,16 @@
 """Create demo complaints that walk through the real services, spread over the last four weeks."""
 import datetime as dt
 import random
+import secrets
 
 import sqlalchemy as sa
 
-from app.complaints import services
+from app.accounts import services as accounts
+from app.accounts.models import Role
+from app.complaints import casework, services
 from app.complaints.models import Complaint
 from app.extensions import db
+from app.timeutil import utcnow
 
 DEMO_LABEL = "【演示数据】"
 STORIES = {
@@ -32,13 +36,13 @@ class DemoRefused(Exception):
 def seed(count=24, seed_value=2026, now=None):
     """Create `count` labelled demo complaints; return [(reference, access_code)]."""
     rng = random.Random(seed_value)
-    now = now or dt.datetime.now(dt.UTC)
-    created = []
+    now = now or utcnow()
+    created, team = [], demo_team()
     for index in range(count):
         category = rng.choice(list(STORIES))
         filed_at = now - dt.timedelta(days=rng.uniform(1, 28), hours=rng.uniform(0, 10))
         complaint, code = services.create_complaint(_data(rng, category, index), is_demo=True, now=filed_at)
-        _progress(complaint, rng.choice(OUTCOMES), rng, filed_at, now)
+        _progress(complaint, rng.choice(OUTCOMES), rng, filed_at, now, team)
         created.append((complaint.reference, code))
     return created
 
@@ -55,19 +59,44 @@ def _data(rng, category, index):
             "consent_publish": rng.random() < 0.6}
 
 
-def _progress(complaint, outcome, rng, filed_at, now):
+def _progress(complaint, outcome, rng, filed_at, now, team):
     moment = filed_at + dt.timedelta(hours=rng.uniform(1, 20))
-    staff = rng.choice(STAFF)
+    staff = rng.choice(team)
     if outcome == "received":
         return
     if outcome == "withdrawn":
         services.withdraw(complaint, "问题已经自行解决", now=min(moment, now))
         return
-    services.staff_set_status(complaint, "in_review", staff, now=min(moment, now))
+    casework.perform(complaint, staff, "take", {}, None, now=min(moment, now))
     if outcome == "awaiting_user":
-        services.staff_reply(complaint, staff, "请上传支付记录截图和订单详情截图，方便我们核实。", request_info=True,
-                             now=min(moment + dt.timedelta(hours=2), now))
+        casework.perform(complaint, staff, "request_info", {"body": "请上传支付记录截图和订单详情截图，方便我们核实。"},
+                         None, now=min(moment + dt.timedelta(hours=2), now))
     elif outcome in ("resolved", "rejected"):
-        note = "已核实，已为你补发 / 退款。" if outcome == "resolved" else "经核实卡密在提取后已被本人账号使用，无法退款。"
-        services.staff_set_status(complaint, outcome, staff, note=note,
-                                  now=min(moment + dt.timedelta(days=rng.uniform(0.5, 4)), now))
+        fields = ({"outcome": "replacement", "body": "已核实，已为你补发卡密。"} if outcome == "resolved"
+                  else {"body": "经核实卡密在提取后已被本人账号使用，无法退款。"})
+        casework.perform(complaint, staff, "resolve" if outcome == "resolved" else "reject", fields, None,
+                         now=min(moment + dt.timedelta(days=rng.uniform(0.5, 4)), now))
+
+
+def demo_team():
+    """The labelled demo agents who handle the demo complaints; they have random passwords nobody knows."""
+    team = []
+    for index, name in enumerate(STAFF):
+        member = accounts.find(f"demo-agent{index}@demo.example") or accounts.create(
+            f"demo-agent{index}@demo.example", Role.AGENT, secrets.token_urlsafe(24), display_name=name, is_demo=True)
+        team.append(member)
+    return team
+
+
+def demo_logins():
+    """Labelled demo accounts to try the console with: [(role, email, password)] for those created now."""
+    created = []
+    for role in (Role.AGENT, Role.SUPERVISOR):
+        email = f"demo-{role}@demo.example"
+        if accounts.find(email):
+            continue
+        password = secrets.token_urlsafe(12)
+        accounts.create(email, role, password, display_name=f"演示{'主管' if role == Role.SUPERVISOR else '客服'}",
+                        is_demo=True)
+        created.append((role, email, password))
+    return created

@@ -3,6 +3,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.complaints.replies import ReplyTemplateError, load_replies
 from app.kb import search, services
 from app.kb.content import ContentError, load_knowledge_base
 
@@ -11,12 +12,14 @@ kb_cli = AppGroup("kb", help="Help-center content and search index.")
 
 @kb_cli.command("check")
 def check():
-    """Validate every article (front matter, categories, related slugs)."""
+    """Validate every article (front matter, categories, related slugs) and every reply template."""
     try:
         kb = load_knowledge_base(current_app.config["CONTENT_DIR"])
-    except ContentError as exc:
+        replies = load_replies(current_app.config["CONTENT_DIR"])
+    except (ContentError, ReplyTemplateError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"OK: {len(kb.by_type('faq'))} FAQ articles, {len(kb.by_type('guide'))} guides.")
+    click.echo(f"OK: {len(kb.by_type('faq'))} FAQ articles, {len(kb.by_type('guide'))} guides, "
+               f"{len(replies)} reply templates.")
 
 
 @kb_cli.command("reindex")

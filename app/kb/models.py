@@ -5,10 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-
-
-def utcnow():
-    return dt.datetime.now(dt.UTC)
+from app.timeutil import utcnow
 
 
 class ArticleVote(db.Model):

@@ -5,7 +5,6 @@ writes a new directory and swaps the link in one rename; searchers still reading
 their open files. If the index is missing or broken, `search()` falls back to scanning the loaded
 articles (slower, no highlighting) and logs it instead of failing the request.
 """
-import datetime as dt
 import fcntl
 import html
 import json
@@ -28,6 +27,8 @@ from whoosh.query import Or, Term
 
 from app.kb import analysis
 from app.kb.search_query import plan_query
+from app.pagination import Page, paginate_list
+from app.timeutil import utcnow
 
 logger = logging.getLogger("portal.search")
 
@@ -69,7 +70,7 @@ def rebuild_index(knowledge_base, index_path):
     started = time.perf_counter()
     _write_index(knowledge_base, build_dir)
     meta = {"content_hash": knowledge_base.content_hash, "schema": SCHEMA_VERSION,
-            "articles": len(knowledge_base.articles), "built_at": dt.datetime.now(dt.UTC).isoformat(),
+            "articles": len(knowledge_base.articles), "built_at": utcnow().isoformat(),
             "build_seconds": round(time.perf_counter() - started, 3)}
     (build_dir / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     _swap_in(index_path, build_dir)
@@ -196,8 +197,9 @@ class SearchResults:
     degraded: bool = False
 
     @property
-    def pages(self):
-        return max(1, -(-self.total // self.per_page))
+    def paging(self):
+        """This page of hits as a pagination Page (for the page links)."""
+        return Page(items=self.hits, page=self.page, per_page=self.per_page, total=self.total)
 
 
 class _OpenIndex:
@@ -276,7 +278,7 @@ def _search_index(knowledge_base, searcher, plan, article_type, category, page, 
     if not results.total:
         return results
     # Like Whoosh's search_page: a page past the end shows the last page.
-    shown_page = results.page = min(page, -(-results.total // per_page))
+    shown_page = results.page = min(page, results.paging.pages)
     allowed = _allowed_docs(fields, type_docs, category)
     top = searcher.search(plan.query, limit=shown_page * per_page, filter=allowed)
     page_hits = top[(shown_page - 1) * per_page: shown_page * per_page]
@@ -372,7 +374,7 @@ def _scan(knowledge_base, plan, article_type, category, page, per_page):
     scored = [(s, a) for s, a in scored if not category or a.category == category]
     scored.sort(key=lambda pair: (-pair[0], pair[1].slug))
     results.total = len(scored)
-    for score, article in scored[(page - 1) * per_page: page * per_page]:
+    for score, article in paginate_list(scored, page, per_page).items:
         results.hits.append(Hit(slug=article.slug, type=article.type, category=article.category,
                                 title=article.title, title_en=article.title_en, url=article.url_path,
                                 summary_en=article.summary_en, snippet=escape(article.summary), score=float(score)))

@@ -14,6 +14,8 @@ from app.kb.models import ArticleVote
 
 logger = logging.getLogger("portal.search")
 VIEW_COUNTER = "article_view"
+# Help-center searches that found nothing: the content gaps to write next (staff dashboard, `flask kb gaps`).
+ZERO_RESULT_COUNTER = "search_zero"
 VOTE_REASONS = ("outdated", "unclear", "not_my_problem", "did_not_work", "other")
 # Shown as "most read" until real view counts exist.
 STARTER_ARTICLES = ("card-code-invalid", "recharge-not-arrived", "refund-policy", "complaint-processing-time",
@@ -55,6 +57,34 @@ def index_health():
     return f"search index {problem}" if problem else None
 
 
+def record_search(results):
+    """Count a help-center search that found nothing, by its normalised text (batched, no write per search)."""
+    if results.total == 0 and results.page == 1 and results.query.strip():
+        counters.record(ZERO_RESULT_COUNTER, " ".join(results.query.split()).lower()[:80])
+
+
+def zero_result_searches(limit=15):
+    """Return [(query, times)] of searches that found nothing, most frequent first."""
+    found = counters.totals(ZERO_RESULT_COUNTER)
+    return sorted(found.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def unhelpful_articles(limit=10, comments_per_article=3):
+    """Return [(article, votes saying "not helpful", latest comments)] for the most often unhelpful articles."""
+    rows = db.session.execute(sa.select(ArticleVote.slug, sa.func.count()).where(ArticleVote.helpful.is_(False))
+                              .group_by(ArticleVote.slug).order_by(sa.func.count().desc(), ArticleVote.slug)
+                              .limit(limit)).all()
+    articles = knowledge_base().articles
+    result = []
+    for slug, votes in rows:
+        comments = db.session.scalars(sa.select(ArticleVote.comment).where(
+            ArticleVote.slug == slug, ArticleVote.helpful.is_(False), ArticleVote.comment.is_not(None))
+            .order_by(ArticleVote.id.desc()).limit(comments_per_article)).all()
+        if slug in articles:
+            result.append((articles[slug], votes, comments))
+    return result
+
+
 def record_view(slug):
     """Count a page view in memory (flushed in batches, never a write per view)."""
     counters.record(VIEW_COUNTER, slug)
@@ -92,14 +122,6 @@ def has_voted(slug, visitor_id):
         return False
     query = sa.select(ArticleVote.id).where(ArticleVote.slug == slug, ArticleVote.visitor == visitor_key(visitor_id))
     return db.session.execute(query).first() is not None
-
-
-def helpfulness(slug):
-    """Return (helpful, not_helpful) vote counts for an article."""
-    rows = db.session.execute(sa.select(ArticleVote.helpful, sa.func.count()).where(ArticleVote.slug == slug)
-                              .group_by(ArticleVote.helpful)).all()
-    counts = dict(rows)
-    return counts.get(True, 0), counts.get(False, 0)
 
 
 def init_app(app):

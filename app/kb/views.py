@@ -1,16 +1,18 @@
 """Help-center pages: overview, categories, articles, search and "was this helpful?" votes."""
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.extensions import limiter
-from app.kb import bp, services
+from app.kb import services
 from app.kb.content import ARTICLE_TYPES
 from app.kb.forms import FeedbackForm, SearchForm
 
 VISITOR_COOKIE = "kb_visitor"
 FOLDER_TYPES = {folder: article_type for article_type, folder in ARTICLE_TYPES.items()}
+
+bp = Blueprint("kb", __name__)
 
 
 @bp.get("/help")
@@ -75,5 +77,7 @@ def search():
         results = services.search_articles(form.q.data, article_type=form.type.data or None,
                                            category=form.category.data or None, page=form.page.data or 1)
     kb = services.knowledge_base()
+    if results is not None:
+        services.record_search(results)
     return render_template("kb/search.html", form=form, results=results, kb=kb,
                            popular=services.most_read(6) if not results or not results.total else [])

@@ -1,11 +1,12 @@
 """Views of the site shell."""
 from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from app.main import bp
 from app.main.health import readiness_report
 from app.main.home import home_context
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

@@ -3,11 +3,9 @@
 
 def init_app(app):
     """Deliver the outbox from a background thread that each process starts on its first request."""
-    from app.notifications.outbox import BackgroundDelivery, start_background_delivery
+    from app.background import PeriodicJob, start_when_serving
+    from app.notifications.outbox import deliver_and_log
 
-    app.extensions["notification_delivery"] = BackgroundDelivery(app, app.config["NOTIFY_INTERVAL_SECONDS"])
-
-    # Started by a request, not here, so that it runs in gunicorn workers after the fork.
-    @app.before_request
-    def _start_delivery():
-        start_background_delivery(app)
+    app.extensions["notification_delivery"] = PeriodicJob(app, "outbox-delivery", app.config["NOTIFY_INTERVAL_SECONDS"],
+                                                          deliver_and_log)
+    start_when_serving(app, "notification_delivery", "NOTIFY_BACKGROUND")

@@ -9,7 +9,6 @@ retried once the lease expires (delivery is at least once).
 """
 import datetime as dt
 import logging
-import threading
 from collections import Counter
 from typing import NamedTuple
 
@@ -18,7 +17,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.notifications.backends import Envelope, UndeliverableError, backend_from_config
-from app.notifications.models import OutboxMessage, OutboxStatus, utcnow
+from app.notifications.models import OutboxMessage, OutboxStatus
+from app.timeutil import utcnow
 
 logger = logging.getLogger("portal.notifications")
 
@@ -122,51 +122,9 @@ def _record_failure(message_id, exc, now, max_attempts):
     return outcome
 
 
-class BackgroundDelivery:
-    """A daemon thread per process that delivers due messages every `interval` seconds."""
-
-    def __init__(self, app, interval):
-        self.interval = interval
-        self._app = app
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread = None
-
-    def start(self):
-        """Start the thread unless it already runs in this process."""
-        # A thread started before a fork is not alive in the child, so each worker starts its own.
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._stopping = threading.Event()
-            self._thread = threading.Thread(target=self._run, args=(self._stopping,), name="outbox-delivery",
-                                            daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout=None):
-        """Ask the thread to finish and wait for it."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self, stopping):
-        while not stopping.wait(self.interval):
-            self._deliver_quietly()
-
-    def _deliver_quietly(self):
-        try:
-            with self._app.app_context():
-                report = deliver_pending()
-        except Exception:
-            logger.exception("outbox delivery failed; messages stay pending")
-            return
-        if any(report):
-            logger.info("outbox delivery: sent %d, retrying %d, failed %d", *report)
-
-
-def start_background_delivery(app):
-    """Start this process's delivery thread when NOTIFY_BACKGROUND is on."""
-    if app.config["NOTIFY_BACKGROUND"]:
-        app.extensions["notification_delivery"].start()
+def deliver_and_log():
+    """Deliver what is due and log the outcome (the background job's body)."""
+    report = deliver_pending()
+    if any(report):
+        logger.info("outbox delivery: sent %d, retrying %d, failed %d", *report)
+    return report

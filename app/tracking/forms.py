@@ -1,7 +1,7 @@
 """Forms of progress tracking and follow-up."""
 import re
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.complaints import reference as refs, validation
 from app.complaints.categories import EVIDENCE_KINDS
-from app.tracking.followup import MESSAGE_MAX
+from app.complaints.followup import MESSAGE_MAX
+from app.complaints.uploads import limits
 
 CODE_INPUT = {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
 REFERENCE_ERRORS = {
@@ -45,8 +46,9 @@ class MessageForm(FlaskForm):
     body = TextAreaField(_l("补充说明"), validators=[Length(max=MESSAGE_MAX)],
                          description=_l("回答客服的问题，或补充新的情况。请勿填写卡密、密码或验证码。"))
     evidence_kind = SelectField(_l("这些文件是"), choices=EVIDENCE_KINDS, default="other", validators=[Optional()])
-    files = MultipleFileField(_l("上传证据（可多选）"), description=_l(
-        "每件投诉最多 5 个文件，每个不超过 5 MB，支持 JPG、PNG、WebP 和 PDF。图片的拍摄位置等信息会被自动去除。"))
+    files = MultipleFileField(_l("上传证据（可多选）"), description=LazyString(lambda: _(
+        "每件投诉最多 %(files)d 个文件，每个不超过 %(mb)s MB，支持 JPG、PNG、WebP 和 PDF。图片的拍摄位置等信息会被自动去除。",
+        **limits())))
 
     def uploads(self):
         """Return the files actually chosen (browsers send an empty part when none is)."""

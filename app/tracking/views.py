@@ -1,17 +1,20 @@
 """Track a complaint by reference and access code; the owner adds information, withdraws, rates or reopens."""
 import math
 
-from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from app.complaints import receipts, reference as refs, services
+from app.complaints import followup, queue, receipts, reference as refs, services
 from app.complaints.categories import CATEGORIES
+from app.complaints.models import EventKind
+from app.complaints.lifecycle import ComplaintChanged
 from app.complaints.states import STATUS_LABELS, InvalidTransition
 from app.extensions import limiter
-from app.tracking import bp, followup
+from app.timeutil import utcnow
 from app.tracking.forms import (ConfirmForgetForm, LookupForm, LostForm, MessageForm, RateForm, ReopenForm,
                                 WithdrawForm)
 
+bp = Blueprint("tracking", __name__, url_prefix="/track")
 VERIFIED_KEY = "tracking_verified"
 MAX_VERIFIED = 10
 NOT_ALLOWED = {
@@ -143,6 +146,7 @@ def _not_verified(exc):
     return redirect(url_for(".detail", reference=exc.args[0]))
 
 
+@bp.errorhandler(ComplaintChanged)
 @bp.errorhandler(InvalidTransition)
 @bp.errorhandler(services.NotAllowed)
 @bp.errorhandler(services.ComplaintClosed)
@@ -167,7 +171,7 @@ def _no_store(response):
 
 @bp.context_processor
 def _labels():
-    return {"status_labels": STATUS_LABELS}
+    return {"status_labels": STATUS_LABELS, "event_kinds": EventKind}
 
 
 def _check_code(form):
@@ -177,7 +181,7 @@ def _check_code(form):
     except services.AccessDenied:
         form.access_code.errors.append(_("投诉编号或查询码不正确。"))
     except services.AccessLocked as exc:
-        minutes = max(1, math.ceil((exc.until - services.utcnow()).total_seconds() / 60))
+        minutes = max(1, math.ceil((exc.until - utcnow()).total_seconds() / 60))
         form.access_code.errors.append(_("查询码输错次数过多，请 %(minutes)d 分钟后再试。", minutes=minutes))
     return None
 
@@ -211,5 +215,5 @@ def _owner_page(complaint, **forms):
     forms = {name: forms.get(name) or form_class(formdata=None) for name, form_class in blank.items()}
     return render_template("tracking/detail.html", complaint=complaint, timeline=followup.timeline(complaint),
                            request_event=followup.open_request(complaint), actions=followup.actions(complaint),
-                           overdue=services.is_overdue(complaint), category_name=CATEGORIES[complaint.category].name,
+                           overdue=services.is_overdue(complaint), clock=queue.clock(complaint), category_name=CATEGORIES[complaint.category].name,
                            **forms)

@@ -1,5 +1,6 @@
 """Aggregates for the public pages. Only counts, durations and categories leave this module: no free text,
 no contact details and no references, so nothing personal can be published by accident."""
+import dataclasses
 import datetime as dt
 import statistics
 import time
@@ -12,6 +13,8 @@ from flask import current_app
 from app.complaints.models import Complaint, Deflection
 from app.complaints.states import CLOSED_STATUSES, Status
 from app.extensions import db
+from app.pagination import paginate
+from app.timeutil import aware, utcnow
 
 PUBLISHED_OUTCOMES = (Status.RESOLVED, Status.REJECTED)
 SUMMARY_CACHE_SECONDS = 60
@@ -34,10 +37,6 @@ class Summary:
     ratings: int = 0
     by_category: Counter = field(default_factory=Counter)
     has_demo_data: bool = False
-
-
-def _aware(moment):
-    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _share(flags):
@@ -64,8 +63,8 @@ def summary(since=None):
         received=len(complaints), open=sum(n for s, n in statuses.items() if s not in CLOSED_STATUSES),
         closed=sum(n for s, n in statuses.items() if s in CLOSED_STATUSES), resolved=statuses[Status.RESOLVED],
         rejected=statuses[Status.REJECTED], withdrawn=statuses[Status.WITHDRAWN], deflected=_deflections(since),
-        first_response_on_time=_share(_aware(c.first_responded_at) <= _aware(c.first_response_due) for c in responded),
-        resolved_on_time=_share(_aware(c.closed_at) <= _aware(c.resolution_due) for c in decided),
+        first_response_on_time=_share(aware(c.first_responded_at) <= aware(c.first_response_due) for c in responded),
+        resolved_on_time=_share(aware(c.closed_at) <= aware(c.resolution_due) for c in decided),
         median_first_response_hours=_median(_hours(c.created_at, c.first_responded_at) for c in responded),
         median_days_to_close=_median(_hours(c.created_at, c.closed_at) / 24 for c in decided),
         average_rating=round(statistics.mean(rated), 2) if rated else None, ratings=len(rated),
@@ -80,13 +79,13 @@ def cached_summary(days=None):
     cache = current_app.extensions.setdefault("transparency_summaries", {})
     hit = cache.get(days)
     if hit is None or time.monotonic() - hit[0] > SUMMARY_CACHE_SECONDS:
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days) if days else None
+        since = utcnow() - dt.timedelta(days=days) if days else None
         hit = cache[days] = (time.monotonic(), summary(since))
     return hit[1]
 
 
 def _hours(start, end):
-    return (_aware(end) - _aware(start)).total_seconds() / 3600
+    return (aware(end) - aware(start)).total_seconds() / 3600
 
 
 def _deflections(since):
@@ -97,25 +96,27 @@ def _deflections(since):
 
 
 def published_outcomes(page, per_page=20):
-    """Return (rows, total) of decided complaints whose owners agreed to publication, newest first."""
-    base = sa.select(Complaint).where(Complaint.consent_publish.is_(True),
-                                      Complaint.status.in_([s.value for s in PUBLISHED_OUTCOMES]))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    rows = db.session.scalars(base.order_by(Complaint.closed_at.desc(), Complaint.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return [outcome_row(c) for c in rows], total
+    """Return one Page of public rows of decided complaints whose owners agreed to publication, newest first."""
+    complaints = paginate(_published(), page, per_page)
+    return dataclasses.replace(complaints, items=[outcome_row(c) for c in complaints.items])
+
+
+def _published():
+    return (sa.select(Complaint)
+            .where(Complaint.consent_publish.is_(True), Complaint.status.in_([s.value for s in PUBLISHED_OUTCOMES]))
+            .order_by(Complaint.closed_at.desc(), Complaint.id.desc()))
 
 
 def outcome_row(complaint):
     """The allow-listed public record of one decided complaint."""
     return {"case": f"C{complaint.id:05d}", "category": complaint.category,
-            "filed_month": _aware(complaint.created_at).strftime("%Y-%m"), "outcome": complaint.status,
+            "filed_month": aware(complaint.created_at).strftime("%Y-%m"), "outcome": complaint.status,
             "days_to_close": round(_hours(complaint.created_at, complaint.closed_at) / 24, 1),
             "first_response_on_time": bool(complaint.first_responded_at and
-                                           _aware(complaint.first_responded_at) <= _aware(complaint.first_response_due)),
+                                           aware(complaint.first_responded_at) <= aware(complaint.first_response_due)),
             "rating": complaint.rating, "demo": complaint.is_demo}
 
 
 def all_published_outcomes():
     """Every published outcome, for the CSV download."""
-    return published_outcomes(1, per_page=10**9)[0]
+    return [outcome_row(c) for c in db.session.scalars(_published())]

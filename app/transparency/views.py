@@ -2,11 +2,12 @@
 import csv
 import io
 
-from flask import Response, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from app.complaints.categories import CATEGORIES
 from app.complaints.states import STATUS_LABELS
-from app.transparency import bp, stats
+from app.pagination import parse_page
+from app.transparency import stats
 
 OUTCOME_FIELDS = ("case", "category", "filed_month", "outcome", "days_to_close", "first_response_on_time", "rating",
                   "demo")
@@ -14,23 +15,24 @@ SUMMARY_FIELDS = ("received", "open", "closed", "resolved", "rejected", "withdra
                   "first_response_on_time", "resolved_on_time", "median_first_response_hours",
                   "median_days_to_close", "average_rating", "ratings")
 
+bp = Blueprint("transparency", __name__, url_prefix="/transparency")
+
 
 @bp.get("")
 def index():
     """Show resolution statistics for all time and the last 30 days, and the latest published outcomes."""
-    outcomes, total = stats.published_outcomes(1, per_page=10)
+    latest = stats.published_outcomes(1, per_page=10)
     return render_template("transparency/index.html", overall=stats.cached_summary(),
-                           recent=stats.cached_summary(days=30),
-                           outcomes=outcomes, total_outcomes=total, categories=CATEGORIES, labels=STATUS_LABELS)
+                           recent=stats.cached_summary(days=30), outcomes=latest.items, total_outcomes=latest.total,
+                           categories=CATEGORIES, labels=STATUS_LABELS)
 
 
 @bp.get("/outcomes")
 def outcomes():
     """Page through every published outcome."""
-    page = max(1, request.args.get("page", default=1, type=int) or 1)
-    rows, total = stats.published_outcomes(page)
-    return render_template("transparency/outcomes.html", outcomes=rows, total=total, page=page,
-                           pages=max(1, -(-total // 20)), categories=CATEGORIES, labels=STATUS_LABELS)
+    paging = stats.published_outcomes(parse_page(request.args.get("page")))
+    return render_template("transparency/outcomes.html", outcomes=paging.items, paging=paging,
+                           categories=CATEGORIES, labels=STATUS_LABELS)
 
 
 @bp.get("/statistics.csv")

@@ -2,15 +2,14 @@
 import pytest
 from PIL import Image
 
-from app.complaints import services
-from tests.factories import act_on, file_complaint
+from tests.factories import file_complaint, staff_act
 
 pytestmark = pytest.mark.browser
 
 
 def test_track_and_answer_a_staff_question_with_a_file(live_server, live_app, page, screenshot_dir, tmp_path):
     reference, code = file_complaint(live_app)
-    act_on(live_app, reference, services.staff_reply, "客服小李", "请上传支付截图", request_info=True)
+    staff_act(live_app, reference, "request_info", "客服小李", body="请上传支付截图")
     screenshot = tmp_path / "支付截图.png"
     Image.new("RGB", (320, 640), "white").save(screenshot)
 

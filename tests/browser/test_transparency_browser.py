@@ -1,8 +1,7 @@
 """A visitor checks the public statistics, and a user who lost a reference asks for it again."""
 import pytest
 
-from app.complaints import services
-from tests.factories import make_complaint
+from tests.factories import make_complaint, staff_act_on
 
 pytestmark = pytest.mark.browser
 
@@ -11,7 +10,7 @@ pytestmark = pytest.mark.browser
 def decided_complaint(live_app):
     with live_app.app_context():
         complaint, _ = make_complaint(consent_publish=True)
-        services.staff_set_status(complaint, "resolved", "客服小李", note="已补发")
+        staff_act_on(complaint, "resolve", outcome="replacement", body="已补发")
         return complaint.id
 
 

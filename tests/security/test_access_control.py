@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from app.complaints import reference as refs, services
+from app.complaints import reference as refs
 from app.complaints.evidence import STORED_NAME, display_name
-from tests.factories import VALID_COMPLAINT, act_on, file_complaint
+from tests.factories import VALID_COMPLAINT, file_complaint, staff_act
 from tests.security.helpers import (evidence_ids, evidence_names, load, png, png_bytes, post_action, session_payload,
                                     submit_on_the_web, text, verify)
 
@@ -145,7 +145,7 @@ def test_another_browsers_draft_evidence_cannot_be_deleted(app, client):
 ])
 def test_follow_up_actions_without_the_access_code_change_nothing(app, action, data):
     reference, _ = file_complaint(app)
-    act_on(app, reference, services.staff_set_status, "resolved", "客服小李", note="已补发")
+    staff_act(app, reference, "resolve", "客服小李", outcome="replacement", body="已补发")
     before = load(app, reference)
     response = post_action(app.test_client(), reference, action, **data)
     assert response.status_code == 302 and response.headers["Location"] == f"/track/{reference}"
@@ -190,7 +190,7 @@ def test_api_public_view_has_only_reference_status_and_dates(app, client):
 
 def test_api_owner_view_is_allow_listed_and_has_no_contact_details(app, client):
     reference, code = file_complaint(app)
-    act_on(app, reference, services.staff_reply, "客服小李", "请上传截图", request_info=True)
+    staff_act(app, reference, "request_info", "客服小李", body="请上传截图")
     client.post(f"/api/v1/complaints/{reference}/messages", headers={"X-Access-Code": code},
                 data={"body": "附件", "evidence": [(io.BytesIO(png_bytes()), "a.png")]},
                 content_type="multipart/form-data")

@@ -3,8 +3,7 @@ import re
 
 import pytest
 
-from app.complaints import services
-from tests.factories import VALID_COMPLAINT, act_on, file_complaint
+from tests.factories import VALID_COMPLAINT, file_complaint, staff_act
 from tests.security.helpers import load, text
 
 TRACKING_ACTIONS = [
@@ -36,7 +35,7 @@ def csrf_token(page):
 def verified(csrf_app, csrf_client):
     """A resolved complaint this browser already opened (as if the code had been entered)."""
     reference, _ = file_complaint(csrf_app)
-    act_on(csrf_app, reference, services.staff_set_status, "resolved", "客服小李", note="已补发")
+    staff_act(csrf_app, reference, "resolve", "客服小李", outcome="replacement", body="已补发")
     with csrf_client.session_transaction() as session:
         session["tracking_verified"] = [reference]
     return reference

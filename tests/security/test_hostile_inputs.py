@@ -6,9 +6,8 @@ import json
 import pytest
 from markupsafe import escape
 
-from app.complaints import services
 from app.notifications.outbox import deliver_pending
-from tests.factories import act_on, file_complaint
+from tests.factories import file_complaint, staff_act
 from tests.security.helpers import (DESCRIPTION_PREFIX, XSS, XSS_FILE_NAMES, assert_shown_escaped, png,
                                     post_action, text, verify)
 
@@ -99,7 +98,7 @@ def test_hostile_withdraw_reason_is_escaped_in_the_timeline(client, owner, paylo
 @pytest.mark.parametrize("payload", XSS)
 def test_hostile_rating_comment_never_appears_as_markup(app, client, owner, payload):
     reference, _ = owner
-    act_on(app, reference, services.staff_set_status, "resolved", "客服小李", note="已补发")
+    staff_act(app, reference, "resolve", "客服小李", outcome="replacement", body="已补发")
     assert post_action(client, reference, "rate", score="1", comment=payload).status_code == 302
     assert payload not in text(client.get(f"/track/{reference}"))
 
@@ -107,7 +106,7 @@ def test_hostile_rating_comment_never_appears_as_markup(app, client, owner, payl
 @pytest.mark.parametrize("payload", XSS)
 def test_hostile_reopen_reason_is_escaped_in_the_timeline(app, client, owner, payload):
     reference, _ = owner
-    act_on(app, reference, services.staff_set_status, "resolved", "客服小李", note="已补发")
+    staff_act(app, reference, "resolve", "客服小李", outcome="replacement", body="已补发")
     assert post_action(client, reference, "reopen", reopen_reason=payload).status_code == 302
     assert_shown_escaped(text(client.get(f"/track/{reference}")), payload)
 
@@ -115,7 +114,7 @@ def test_hostile_reopen_reason_is_escaped_in_the_timeline(app, client, owner, pa
 @pytest.mark.parametrize("payload", XSS)
 def test_hostile_staff_question_is_escaped_on_the_tracking_page(app, client, owner, payload):
     reference, _ = owner
-    act_on(app, reference, services.staff_reply, "客服<b>小李</b>", payload, request_info=True)
+    staff_act(app, reference, "request_info", "客服<b>小李</b>", body=payload)
     page = text(client.get(f"/track/{reference}"))
     assert_shown_escaped(page, payload)
     assert "<b>小李</b>" not in page

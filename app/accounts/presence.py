@@ -1,0 +1,35 @@
+"""Who has a case open right now: the case page refreshes a row per (staff member, complaint)."""
+import datetime as dt
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.accounts.models import CaseView
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+def touch(staff, complaint, now=None):
+    """Record that `staff` has the case open now (its own small transaction)."""
+    now = now or utcnow()
+    view = db.session.get(CaseView, (staff.id, complaint.id))
+    if view is None:
+        db.session.add(CaseView(staff_id=staff.id, complaint_id=complaint.id, seen_at=now))
+    else:
+        view.seen_at = now
+    db.session.commit()
+
+
+def viewers(complaint_ids, exclude=None, now=None):
+    """Return {complaint id: [display names]} of staff who had each case open within the presence window."""
+    now = now or utcnow()
+    since = now - dt.timedelta(seconds=current_app.config["STAFF_PRESENCE_SECONDS"])
+    query = sa.select(CaseView).where(CaseView.complaint_id.in_(list(complaint_ids)), CaseView.seen_at >= since)
+    if exclude is not None:
+        query = query.where(CaseView.staff_id != exclude.id)
+    found = defaultdict(list)
+    for view in db.session.scalars(query.order_by(CaseView.seen_at.desc())):
+        found[view.complaint_id].append(view.staff.display_name)
+    return dict(found)
+

@@ -1,0 +1,1 @@
+"""The complaint journey: describe, suggested answers, details and evidence, contact, review, submit."""
