@@ -5,6 +5,7 @@ public reply with a status change), records the audit entry and commits once. Th
 """
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import audit
@@ -17,6 +18,8 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 OUTCOMES = ("full_refund", "partial_refund", "replacement", "seller_penalised", "explained")
+OUTCOME_LABELS = {"full_refund": _l("全额退款"), "partial_refund": _l("部分退款"), "replacement": _l("补发或重新充值"),
+                  "seller_penalised": _l("卖家已处罚"), "explained": _l("已解释说明")}
 OUTCOMES_WITH_AMOUNT = ("full_refund", "partial_refund")
 PRIORITIES = ("normal", "high", "urgent")
 ESCALATED_PRIORITY = {"normal": "high", "high": "urgent", "urgent": "urgent"}

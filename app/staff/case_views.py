@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.accounts import alerts, audit, presence
 from app.complaints import casework, completeness, followup, queue, reference as refs, replies, sensitive, services
-from app.complaints.casework import ActionRefused
+from app.complaints.casework import OUTCOME_LABELS, ActionRefused
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS, evidence_label
 from app.complaints.lifecycle import ComplaintChanged
 from app.complaints.states import InvalidTransition, Status
@@ -17,7 +17,7 @@ from app.extensions import db
 from app.kb.services import search_articles
 from app.pagination import paginate, parse_page
 from app.staff.blueprint import bp, client_address
-from app.staff.forms import (ACTION_FORMS, OUTCOME_LABELS, PRIORITY_LABELS, BulkForm, ConfirmForm)
+from app.staff.forms import ACTION_FORMS, PRIORITY_LABELS, BulkForm, ConfirmForm
 from app.timeutil import aware, utcnow
 
 INLINE_TYPES = ("image/jpeg", "image/png", "image/webp")

@@ -8,12 +8,10 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from app.accounts.models import Role
 from app.accounts.services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.complaints import validation
-from app.complaints.casework import OUTCOMES, PRIORITIES
+from app.complaints.casework import OUTCOME_LABELS, OUTCOMES, PRIORITIES
 from app.complaints.categories import CATEGORIES
 
 BODY_MAX = validation.DESCRIPTION_MAX
-OUTCOME_LABELS = {"full_refund": _l("全额退款"), "partial_refund": _l("部分退款"), "replacement": _l("补发或重新充值"),
-                  "seller_penalised": _l("卖家已处罚"), "explained": _l("已解释说明")}
 PRIORITY_LABELS = {"normal": _l("普通"), "high": _l("高"), "urgent": _l("紧急")}
 ROLE_LABELS = {Role.AGENT: _l("客服"), Role.SUPERVISOR: _l("主管"), Role.ADMIN: _l("管理员")}
 CODE_INPUT = {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
