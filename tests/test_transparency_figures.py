@@ -100,3 +100,28 @@ def test_the_page_shows_what_is_overdue_now_and_the_cache_follows_state_changes(
     assert "1 件投诉已超过处理时限" in client.get("/transparency").get_data(as_text=True)
     staff_act_on(late, "resolve", outcome="explained", body="已解释")
     assert "0 件投诉已超过处理时限" in client.get("/transparency").get_data(as_text=True)
+
+
+def test_outcomes_api_pages_filters_and_agrees_with_the_csv(client, app_context):
+    for category in ("refund", "refund", "payment"):
+        complaint, _ = make_complaint(category=category, consent_publish=True, contact_email="p@example.com",
+                                      details={"payment_method": "alipay", "amount": 100, "order_number": "KM202611201234567890",
+                                               "purchase_time": "2026-11-26T20:15"})
+        staff_act_on(complaint, "resolve", outcome="explained", body="已解释")
+    body = client.get("/api/v1/outcomes?category=refund").get_json()
+    assert (body["total"], body["page"], body["pages"]) == (2, 1, 1)
+    assert {item["category"] for item in body["items"]} == {"refund"}
+    rows = list(csv.DictReader(io.StringIO(client.get("/transparency/outcomes.csv").get_data(as_text=True)
+                                           .lstrip("\ufeff"))))
+    everything = client.get("/api/v1/outcomes").get_json()["items"]
+    assert [r["case"] for r in rows] == [item["case"] for item in everything]
+    for bad in ("category=nope", "outcome=withdrawn", "page=0", "page=abc"):
+        response = client.get(f"/api/v1/outcomes?{bad}")
+        assert response.status_code == 400 and "error" in response.get_json()
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tcmd"])
+def test_csv_cells_that_look_like_formulas_are_neutralised(value):
+    from app.transparency.views import _inert
+
+    assert _inert(value) == "'" + value and _inert(5) == 5 and _inert("正常文字") == "正常文字"

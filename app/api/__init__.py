@@ -2,7 +2,7 @@
 
 Importing the package loads every resource module, so `bp` carries all the routes.
 """
-from app.api import channels, complaints, search, stats  # noqa: F401  (each adds its routes to bp)
+from app.api import channels, complaints, outcomes, search, stats  # noqa: F401  (each adds its routes to bp)
 from app.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -263,9 +263,14 @@ def _fingerprint():
 
 # ------------------------------------------------------------------ published outcomes
 
-def published_outcomes(page, per_page=20):
+def published_outcomes(page, per_page=20, category=None, outcome=None):
     """Return one Page of public rows of decided complaints whose owners agreed to publication, newest first."""
-    complaints = paginate(_published(), page, per_page)
+    query = _published()
+    if category:
+        query = query.where(Complaint.category == category)
+    if outcome:
+        query = query.where(Complaint.status == outcome)
+    complaints = paginate(query, page, per_page)
     return dataclasses.replace(complaints, items=[outcome_row(c) for c in complaints.items])
 
 

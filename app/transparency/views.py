@@ -49,11 +49,18 @@ def outcomes_csv():
     return _csv("kameng-complaint-outcomes.csv", OUTCOME_FIELDS, stats.all_published_outcomes())
 
 
+def _inert(value):
+    """A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is quoted to stay text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv(filename, fields, rows):
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: _inert(value) for key, value in row.items()} for row in rows)
     # A BOM lets spreadsheet programs on Chinese Windows open the UTF-8 file correctly.
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
