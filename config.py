@@ -1,6 +1,7 @@
 """Configuration classes: the only module that reads the environment."""
 import os
 import secrets
+import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,17 +23,71 @@ def normalize_database_url(url):
     return url
 
 
+def _env_list(name):
+    """A comma-separated setting as a tuple, or None when unset or empty."""
+    items = tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+    return items or None
+
+
+# What each MAIL_BACKEND can deliver: the file and console backends record SMS like e-mail (for development
+# and review); SMTP sends e-mail only (app/notifications/backends.py).
+MAIL_BACKEND_CHANNELS = {"file": ("email", "sms"), "console": ("email", "sms"), "smtp": ("email",)}
+
+
+def notify_channels(backend, wanted=None):
+    """Return the channels to offer: `wanted` (default: all the backend delivers), refusing undeliverable ones."""
+    if backend not in MAIL_BACKEND_CHANNELS:
+        raise RuntimeError(f"MAIL_BACKEND must be one of {sorted(MAIL_BACKEND_CHANNELS)}, not {backend!r}")
+    deliverable = MAIL_BACKEND_CHANNELS[backend]
+    wanted = tuple(wanted or deliverable)
+    undeliverable = [channel for channel in wanted if channel not in deliverable]
+    if undeliverable:
+        raise RuntimeError(f"NOTIFY_CHANNELS {list(wanted)}: MAIL_BACKEND={backend!r} delivers only "
+                           f"{list(deliverable)}")
+    return wanted
+
+
 def _data_dir():
     return Path(os.environ.get("PORTAL_DATA_DIR") or BASE_DIR / "instance").resolve()
 
 
 def _development_secret(data_dir):
-    """Keep a random key under the data dir so sessions survive restarts of `make run`."""
+    """Keep a random key under the data dir so sessions survive restarts of `make run`; only its owner may read it."""
     key_file = data_dir / "secret_key"
     if not key_file.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
+        _private_dir(data_dir)
+        # Created 0600 from the start (not chmod-ed later): whoever reads it can forge any session.
+        with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_hex(32))
+    else:
+        _tighten(key_file, 0o600)
     return key_file.read_text().strip()
+
+
+def _private_dir(path):
+    """Create `path` readable by its owner only (0700), and tighten it if we own it and it is wider."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+
+
+def _tighten(path, mode):
+    """Drop group and other permissions from a file or folder we own (left alone when that is not possible)."""
+    status = path.stat()
+    if stat.S_IMODE(status.st_mode) & 0o077 and status.st_uid == os.geteuid():
+        try:
+            path.chmod(mode)
+        except OSError:  # e.g. a file system without permissions; the operator's choice
+            pass
+
+
+def _database_engine_options(uri, options, connect_timeout, lock_timeout):
+    """Engine options for `uri`: on PostgreSQL, give up quickly on an unreachable server or a held lock."""
+    options = dict(options)
+    if uri.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": connect_timeout,
+                                   "options": f"-c lock_timeout={int(lock_timeout * 1000)}",
+                                   **options.get("connect_args", {})}
+    return options
 
 
 class Config:
@@ -41,8 +96,16 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means "an SQLite file in DATA_DIR", filled in by init_app once DATA_DIR is final.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's error (and so the log) must not carry the values it wrote
+    # (contact email, phone, description, access-code hash).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # How long to wait for the database write lock: CLI and background jobs wait long, a web request answers
+    # 503 soon (docs/security.md); GET and HEAD, which mostly read, wait least. On PostgreSQL the request value
+    # becomes lock_timeout and DATABASE_CONNECT_TIMEOUT_SECONDS bounds connecting.
     SQLITE_BUSY_TIMEOUT_SECONDS = 30
+    DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS", "5"))
+    DATABASE_READ_LOCK_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_READ_LOCK_TIMEOUT_SECONDS", "2"))
+    DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
     CONTENT_DIR = Path(os.environ.get("PORTAL_CONTENT_DIR") or BASE_DIR / "content").resolve()
     # Rebuild the search index at start-up when it is missing, stale or corrupt.
     SEARCH_AUTO_REINDEX = _env_bool("SEARCH_AUTO_REINDEX", True)
@@ -61,6 +124,12 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    # Strict-Transport-Security on every response; on in production, which is served behind TLS.
+    HSTS_ENABLED = _env_bool("HSTS_ENABLED", False)
+    HSTS_HEADER = "max-age=31536000"
+    # How many proxies in front set X-Forwarded-For/-Proto (werkzeug ProxyFix): per-client rate limits need the
+    # client's address, not the proxy's. 0 when clients connect directly, where the header could be forged.
+    TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0"))
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
     MAX_CONTENT_LENGTH = 30 * 1024 * 1024
 
@@ -69,6 +138,22 @@ class Config:
     EVIDENCE_MAX_FILES = 5
     EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
     EVIDENCE_MAX_PIXELS = 30_000_000
+
+    # Disk filling by anonymous clients (docs/security.md). Rate limits are per client address and, with
+    # "all clients", per process (per Redis when REDIS_URL is set). Upload limits count megabytes of request
+    # bodies that carry files, on every upload path; draft limits count saves of the describe step.
+    INTAKE_DRAFT_LIMIT = os.environ.get("INTAKE_DRAFT_LIMIT", "30 per hour")
+    INTAKE_DRAFT_LIMIT_ALL_CLIENTS = os.environ.get("INTAKE_DRAFT_LIMIT_ALL_CLIENTS", "3000 per hour")
+    UPLOAD_MB_LIMIT = os.environ.get("UPLOAD_MB_LIMIT", "200 per hour")
+    UPLOAD_MB_LIMIT_ALL_CLIENTS = os.environ.get("UPLOAD_MB_LIMIT_ALL_CLIENTS", "5000 per hour")
+    DEFLECT_LIMIT = os.environ.get("DEFLECT_LIMIT", "5 per minute;20 per hour")
+    # All files on unsubmitted drafts together; to make room, drafts idle for DRAFT_EVICTION_IDLE_MINUTES are
+    # purged oldest first, and when that is not enough the upload is refused with 503.
+    DRAFT_UPLOAD_QUOTA_MB = float(os.environ.get("DRAFT_UPLOAD_QUOTA_MB", "2048"))
+    DRAFT_EVICTION_IDLE_MINUTES = int(os.environ.get("DRAFT_EVICTION_IDLE_MINUTES", "60"))
+    # Uploads are refused (503) while the data dir's disk has less free space than this, which keeps room for the
+    # database, the search index and the outbox.
+    STORAGE_MIN_FREE_MB = int(os.environ.get("STORAGE_MIN_FREE_MB", "1024"))
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -88,6 +173,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "卡盟服务中心 <noreply@kameng.example>")
+    # The notification channels the complaint form offers. Unset: every channel MAIL_BACKEND delivers
+    # (MAIL_BACKEND_CHANNELS); set, e.g. NOTIFY_CHANNELS=email, to offer fewer. No SMS gateway exists, so
+    # with SMTP the form offers e-mail only and validation refuses "sms".
+    NOTIFY_CHANNELS = _env_list("NOTIFY_CHANNELS")
     # Outbox delivery (docs/notifications.md): each process runs a background sender every
     # NOTIFY_INTERVAL_SECONDS unless NOTIFY_BACKGROUND is off (then run `flask notifications send`
     # from cron); a message is marked failed after MAIL_MAX_ATTEMPTS tries.
@@ -131,12 +220,17 @@ class Config:
     def init_app(config):
         """Derive paths from DATA_DIR (after test overrides) and check the settings."""
         data_dir = config["DATA_DIR"] = Path(config["DATA_DIR"])
-        data_dir.mkdir(parents=True, exist_ok=True)
+        # The data dir holds the database, evidence and the outbox: personal data, for the portal's user only.
+        _private_dir(data_dir)
         for key, subdir in config["DATA_SUBDIRS"].items():
             config.setdefault(key, data_dir / subdir)
         config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
         uri = config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{data_dir / 'portal.sqlite3'}"
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _database_engine_options(
+            config["SQLALCHEMY_DATABASE_URI"], config["SQLALCHEMY_ENGINE_OPTIONS"],
+            config["DATABASE_CONNECT_TIMEOUT_SECONDS"], config["DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS"])
+        config["NOTIFY_CHANNELS"] = notify_channels(config["MAIL_BACKEND"], config.get("NOTIFY_CHANNELS"))
 
 
 class DevelopmentConfig(Config):
@@ -164,6 +258,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    HSTS_ENABLED = _env_bool("HSTS_ENABLED", True)
     DEMO_DATA_ALLOWED = False
 
     @staticmethod

@@ -11,6 +11,7 @@ def create_app(config_name=None, **overrides):
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.init_app(app.config)
+    _configure_json(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_readiness_checks(app)
@@ -18,6 +19,12 @@ def create_app(config_name=None, **overrides):
     _register_background_jobs(app)
     _register_hooks(app)
     return app
+
+
+def _configure_json(app):
+    # API answers are mostly Chinese: send UTF-8 text rather than \u escapes, and say so in the Content-Type.
+    app.json.ensure_ascii = False
+    app.json.mimetype = "application/json; charset=utf-8"
 
 
 def _init_extensions(app):
@@ -51,7 +58,9 @@ def _register_blueprints(app):
     from app.staff import bp as staff_bp
     from app.tracking.views import bp as tracking_bp
     from app.transparency.views import bp as transparency_bp
+    from app import security
 
+    security.init_url_converters(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(kb_bp)
     app.register_blueprint(intake_bp)
@@ -64,10 +73,12 @@ def _register_blueprints(app):
 
 
 def _register_readiness_checks(app):
+    from app.complaints.uploads import storage_health
     from app.kb.services import index_health
     from app.main.health import check_database
 
-    app.extensions["portal_readiness_checks"] = {"database": check_database, "search_index": index_health}
+    app.extensions["portal_readiness_checks"] = {"database": check_database, "evidence_storage": storage_health,
+                                                 "search_index": index_health}
 
 
 def _register_demand_sources(app):

@@ -12,5 +12,6 @@ def _command_groups():
     from app.demo.cli import demo_cli
     from app.kb.cli import kb_cli
     from app.notifications.cli import notifications_cli
+    from app.transparency.cli import privacy_cli
 
-    return [complaints_cli, demo_cli, kb_cli, notifications_cli, staff_cli]
+    return [complaints_cli, demo_cli, kb_cli, notifications_cli, privacy_cli, staff_cli]

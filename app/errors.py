@@ -1,14 +1,16 @@
 """App-wide error handlers: an HTML page in the site layout, or the API's JSON envelope."""
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.complaints.uploads import limits as upload_limits
+from app.complaints.uploads import StorageUnavailable, limits as upload_limits
 from app.extensions import db
 
 logger = logging.getLogger("portal.errors")
+RETRY_AFTER_SECONDS = 30
 
 ERROR_TEXT = {
     400: (_l("请求有误"), _l("提交的内容无法识别，请返回上一页检查后重试。")),
@@ -46,12 +48,47 @@ def _handle_http_exception(exc):
 
 
 def _handle_unexpected(exc):
-    db.session.rollback()
+    _rollback()
     logger.exception("unhandled error on %s", request.path)
     return error_response(500)
+
+
+def _handle_database_error(exc):
+    """A database that is down, locked or gone away is a 503 to retry later; other driver errors are bugs (500)."""
+    unavailable = isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)) or \
+        getattr(exc, "connection_invalidated", False)
+    if not unavailable:
+        return _handle_unexpected(exc)
+    _rollback()
+    # The engine hides bound parameters, so this names the statement but none of the values it carried.
+    logger.error("database unavailable on %s: %s", request.path, exc)
+    return _unavailable()
+
+
+def _handle_storage_unavailable(exc):
+    """The upload folder is full or cannot be written: nothing partial was kept, retry later."""
+    _rollback()
+    logger.error("evidence storage unavailable on %s: %s", request.path, exc.reason)
+    return _unavailable(exc.message)
+
+
+def _unavailable(message=None):
+    response = make_response(error_response(503, message))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _rollback():
+    try:
+        db.session.rollback()
+    except Exception:  # a connection that is already gone cannot roll back; the pool discards it
+        logger.warning("rollback failed after an error", exc_info=True)
 
 
 def init_app(app):
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(InternalServerError, _handle_unexpected)
+    app.register_error_handler(sa_exc.DBAPIError, _handle_database_error)
+    app.register_error_handler(sa_exc.TimeoutError, _handle_database_error)
+    app.register_error_handler(StorageUnavailable, _handle_storage_unavailable)
     app.register_error_handler(Exception, _handle_unexpected)

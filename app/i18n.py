@@ -2,7 +2,8 @@
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale, gettext
+from flask_babel import LazyString, get_locale, get_translations, gettext
+from markupsafe import escape
 
 from app.timeutil import aware
 
@@ -16,6 +17,27 @@ def select_locale():
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class _EscapingLazyString(LazyString):
+    """A lazy translation whose HTML form escapes the interpolated values.
+
+    Flask-Babel's lazy strings return themselves unescaped from `__html__`, which Jinja and the session's flash
+    storage trust as markup, so a file name such as `<img src=x onerror=…>.png` would render as HTML.
+    """
+
+    def __init__(self, message, variables):
+        super().__init__(gettext, message, **variables)
+        self._message, self._variables = message, variables
+
+    def __html__(self):
+        text = escape(get_translations().ugettext(self._message))
+        return str(text % self._variables if self._variables else text)
+
+
+def lazy_gettext(message, **variables):
+    """Flask-Babel's lazy_gettext, but safe to flash or render with user-supplied `variables` (import it as _l)."""
+    return _EscapingLazyString(message, variables)
 
 
 def current_language():
@@ -46,7 +68,18 @@ def duration(delta):
     return gettext("%(m)d 分钟", m=mins)
 
 
+def filesize(size):
+    """A file size in binary units, the same on every page: "512 B", "3.8 KB", "1.2 MB" (limits are in MiB)."""
+    size = int(size or 0)
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def init_app(app):
     app.jinja_env.globals.update(current_language=current_language, localized=localized)
     app.jinja_env.filters["portal_datetime"] = portal_datetime
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["filesize"] = filesize

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 GOALS = {"shipped": 25.0, "5k": 60.0}
+QUALITY_GOALS = {"recall@3": 1.0, "recall@1": 0.9}
 
 
 def machine():
@@ -40,11 +41,38 @@ def goals(results):
         p95 = corpus["inproc"]["latency"]["p95"]
         rows.append((f"In-process search p95 ({corpus['label']}, highlighting included) < {limit:.0f} ms",
                      f"{_ms(p95)} ms", p95 is not None and p95 < limit))
+    measured = results.get("quality")
+    if measured:
+        overall = measured["all"]
+        rows.append((f"Search quality recall@3 = 100% ({overall['n']} queries, `tests/data/search_quality.yaml`)",
+                     f"{overall['recall@3']:.1%}", overall["recall@3"] >= QUALITY_GOALS["recall@3"]))
+        rows.append(("Search quality recall@1 ≥ 90%", f"{overall['recall@1']:.1%}",
+                     overall["recall@1"] >= QUALITY_GOALS["recall@1"]))
     preload = results.get("preload_check")
     if preload:
         rows.append(("jieba loaded once per server (`--preload`): workers share it instead of loading it again",
                      preload["evidence"], preload["ok"]))
     return rows
+
+
+def quality_section(measured):
+    """The search-quality table by kind of phrasing, and the queries whose answer did not come first."""
+    if not measured:
+        return []
+    from bench.quality import DEPTH, table
+
+    lines = ["", "## Search quality", "",
+             "Each query of `tests/data/search_quality.yaml` lists the articles that answer it. recall@k: the share",
+             "of queries with one of them in the first k hits; MRR: the mean of 1/rank of the first one",
+             f"(within the top {DEPTH}).",
+             "Run through `services.search_articles` on the shipped content, as the search page and the complaint",
+             "form's suggestions call it (`python -m bench.quality` prints the same table).", ""]
+    lines += table(measured)
+    if measured["misses"]:
+        lines += ["", "Not first:", ""]
+        lines += [f"- {miss['kind']}: “{miss['q']}” at rank {miss['rank'] or '>' + str(DEPTH)} "
+                  f"(first: {', '.join(miss['top3'][:1])})" for miss in measured["misses"]]
+    return lines
 
 
 def render(results):
@@ -61,7 +89,7 @@ def render(results):
         f"- Python {m['python']}; gunicorn `{' '.join(results['gunicorn_args'])}`; load client: "
         f"{results['client']}",
         f"- Queries: {results['queries']} realistic queries from `tests/data/search_quality.yaml` (colloquial, "
-        "traditional, pinyin, homophone typos, English)",
+        "long sentences, slang, traditional, pinyin with and without spaces, homophone typos, English)",
         f"- Total bench runtime: {results['runtime_s']:.0f} s (generating the corpus: {results['generate_s']:.0f} s)",
         "",
         "## Goals",
@@ -70,6 +98,7 @@ def render(results):
         "|---|---|---|",
     ]
     lines += [f"| {goal} | {measured} | {_mark(ok)} |" for goal, measured, ok in goals(results)]
+    lines += quality_section(results.get("quality"))
     lines += ["", "## Index build", "", "| Corpus | Articles | Load + validate + render Markdown (s) | Index build (s) "
               "| gunicorn `--preload` start until /healthz (s) |",
               "|---|---|---|---|---|"]
@@ -158,6 +187,11 @@ def summary(results):
                    f"{_rps(r['rps']):>7} req/s ({r['rps'] / hello_rps:.4f} × hello)")
     for label, mem in results["memory"]:
         out.append(f"  memory {label}: PSS total {mem['total']['pss']:.0f} MB, RSS total {mem['total']['rss']:.0f} MB")
+    measured = results.get("quality")
+    if measured:
+        overall = measured["all"]
+        out.append(f"  quality: recall@1 {overall['recall@1']:.1%}, recall@3 {overall['recall@3']:.1%}, "
+                   f"MRR {overall['mrr']:.3f} over {overall['n']} queries")
     for goal, measured, ok in goals(results):
         out.append(f"  {_mark(ok)} {goal}: {measured}")
     return "\n".join(out)

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import corpus, http, inproc, memory, report
+from bench import corpus, http, inproc, memory, quality, report
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "content"
@@ -78,6 +78,9 @@ def run(args, tmp, servers):
         app = inproc.make_app(content_dir, data_dir)
         measured = inproc.measure(app, queries, rounds=args.rounds,
                                   budget_seconds=25.0 if key == "shipped" else 35.0)
+        if key == "shipped":
+            print(f"[{label}] search quality over the query set…", flush=True)
+            results["quality"] = quality.measure(app, quality.load_cases())
         inproc.migrate(app)
         results["corpora"].append({"key": key, "label": label, "content_dir": content_dir, "data_dir": data_dir,
                                    "inproc": measured})

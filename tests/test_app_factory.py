@@ -47,3 +47,11 @@ def test_development_secret_key_persists_in_data_dir(tmp_path, search_index_dir,
     second = create_app("development", DATA_DIR=tmp_path, SEARCH_INDEX_DIR=search_index_dir)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "secret_key").exists()
+
+
+def test_the_api_answers_in_utf8_json_not_unicode_escapes(client):
+    response = client.get("/api/v1/search", query_string={"q": "退款"})
+    body = response.get_data()
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "退款".encode() in body and b"\\u" not in body
+    assert response.get_json()["query"] == "退款"

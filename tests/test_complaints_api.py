@@ -158,3 +158,12 @@ def test_a_lost_idempotency_race_returns_the_winner(app, monkeypatch):
 def test_an_empty_payload_lists_every_missing_field(client):
     errors = client.post("/api/v1/complaints", json={}).get_json()["errors"]
     assert {"category", "description", "contact_email", "consent_privacy"} <= set(errors)
+
+
+def test_the_api_refuses_a_notification_channel_the_deployment_cannot_deliver(client, app):
+    app.config["NOTIFY_CHANNELS"] = ("email",)
+    phone_only = {**PAYLOAD, "contact_email": None, "contact_phone": "13800138000"}  # notify_via defaults to sms
+    for payload in (phone_only, {**PAYLOAD, "notify_via": "sms", "contact_phone": "13800138000"}):
+        response = client.post("/api/v1/complaints", json=payload)
+        assert response.status_code == 400 and "短信" in response.get_json()["errors"]["notify_via"]
+    assert client.post("/api/v1/complaints", json={**PAYLOAD, "notify_via": "email"}).status_code == 201

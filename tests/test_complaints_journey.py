@@ -288,7 +288,7 @@ def test_files_written_for_a_failed_commit_are_removed(client, app, monkeypatch)
     monkeypatch.setattr(db.session, "commit", broken_commit)
     response = fill_details(client, files=[png()], action="upload")
     monkeypatch.undo()
-    assert response.status_code == 500
+    assert response.status_code == 503  # a database that cannot commit is unavailable, not a bug
     assert list(app.config["UPLOAD_DIR"].glob("*")) == []
     with app.app_context():
         assert count(Evidence) == 0
@@ -312,3 +312,54 @@ def test_the_upload_hint_states_the_configured_limits(client, app):
     describe(client)
     page = client.get("/complaints/new/details").get_data(as_text=True)
     assert "最多 3 个文件，每个不超过 2 MB" in page
+
+
+def test_contact_step_offers_only_the_channels_the_deployment_delivers(client, app):
+    describe(client)
+    fill_details(client)
+    assert 'value="sms"' in client.get("/complaints/new/contact").get_data(as_text=True), "the file backend records SMS"
+    app.config["NOTIFY_CHANNELS"] = ("email",)  # what MAIL_BACKEND=smtp derives: no SMS gateway
+    page = client.get("/complaints/new/contact").get_data(as_text=True)
+    assert 'value="sms"' not in page and "短信" in page and "暂时不能发送短信" in page
+    forged = client.post("/complaints/new/contact", data={**CONTACT, "notify_via": "sms"}).get_data(as_text=True)
+    assert "暂时不能通过短信通知你，请改用邮件" in forged
+    phone_only = client.post("/complaints/new/contact", data={**CONTACT, "contact_email": ""}).get_data(as_text=True)
+    assert 'id="contact_email-error"' in phone_only and "要用邮件通知你，请填写邮箱" in phone_only
+
+
+def test_a_scam_victim_gets_police_and_continue_first_and_no_way_to_drop_the_complaint(client):
+    describe(client, category="other", description="有人冒充客服让我转账到个人账户，我的 500 元没了，还要我交解冻费。")
+    page = client.get("/complaints/new/suggestions").get_data(as_text=True)
+    actions = page.index('data-testid="scam-actions"')
+    assert page.index('href="tel:110"', actions) < page.index('href="tel:96110"', actions) < page.index(
+        "继续填写我的投诉", actions)
+    assert "已解决，不用投诉了" not in page and "/complaints/new/deflect" not in page
+    forged = client.post("/complaints/new/deflect", follow_redirects=True).get_data(as_text=True)
+    assert "可能涉及诈骗" in forged and 'data-testid="scam-actions"' in forged  # the draft is still there
+    with client.application.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Deflection)) == 0
+    describe(client)
+    assert "已解决，不用投诉了" in client.get("/complaints/new/suggestions").get_data(as_text=True)
+
+
+def test_receipt_says_where_the_code_is_sent_and_folds_the_checksums(client, app):
+    complete_journey(client, files=[png()])
+    page = client.get("/complaints/submitted").get_data(as_text=True)
+    assert "查询码只显示这一次" not in page
+    assert "不会自动发给你" in page and "发到 user@example.com" in page
+    with app.app_context():
+        item = db.session.scalar(sa.select(Evidence))
+        size = f"{item.size / 1024:.1f} KB" if item.size >= 1024 else f"{item.size} B"
+    details = page.index("文件校验码（用于证明文件未被改动）")
+    assert page.rfind("<details", 0, details) > page.rfind("</details>", 0, details)
+    assert page.index(item.sha256) > details and size in page
+    assert page.count('data-copy="') == 2 and "复制投诉编号" in page and "复制查询码" in page
+
+
+def test_review_uses_full_width_parentheses(client):
+    describe(client)
+    fill_details(client, files=[png("支付截图.png")], action="upload")
+    fill_details(client)
+    client.post("/complaints/new/contact", data=CONTACT)
+    page = client.get("/complaints/new/review").get_data(as_text=True)
+    assert "支付截图.png（报错截图）" in page and "(报错截图)" not in page

@@ -80,3 +80,30 @@ def test_required_details_per_category(app_context):
     clean, errors = validation.clean_details("topup_not_arrived", {"order_number": "KM202611201234567890"}, NOW)
     assert clean == {"order_number": "KM202611201234567890"}
     assert set(errors) == {"purchase_time", "topup_account"}
+
+
+def test_a_channel_the_deployment_cannot_deliver_is_refused(app_context):
+    app_context.config["NOTIFY_CHANNELS"] = ("email",)
+    _, errors = validation.clean_contact("a@example.com", "13800138000", "sms")
+    assert str(errors["notify_via"]) == "暂时不能通过短信通知你，请改用邮件。"
+    assert validation.clean_contact("a@example.com", "13800138000", "email")[1] == {}
+
+
+@pytest.mark.parametrize("backend, wanted, offered", [
+    ("smtp", None, ("email",)), ("file", None, ("email", "sms")), ("console", ("email",), ("email",)),
+])
+def test_notify_channels_follow_what_the_mail_backend_delivers(backend, wanted, offered):
+    from config import notify_channels
+    assert notify_channels(backend, wanted) == offered
+
+
+def test_sms_over_smtp_is_a_configuration_error():
+    from config import notify_channels
+    with pytest.raises(RuntimeError, match="delivers only"):
+        notify_channels("smtp", ("email", "sms"))
+
+
+def test_an_smtp_deployment_offers_email_only(tmp_path):
+    from app import create_app
+    app = create_app("testing", MAIL_BACKEND="smtp", DATA_DIR=tmp_path, SEARCH_AUTO_REINDEX=False)
+    assert app.config["NOTIFY_CHANNELS"] == ("email",)

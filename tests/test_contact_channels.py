@@ -36,7 +36,8 @@ def test_directory_agrees_with_the_published_contact_facts():
     assert directory.get("complaint-email").value == "tousu@kameng.example"
     assert weibo.value == "@卡盟服务中心" and hours(weibo.week[0]) == list(range(9, 18)) and not weibo.week[5].open[10]
     assert "kameng_service" in directory.get("wechat").value
-    assert directory.get("complaint-form").value == "/complaints/new"
+    assert directory.get("complaint-form").href == "/complaints/new"
+    assert not directory.get("complaint-form").value.startswith("/"), "people read words, never a path"
 
 
 def test_every_channel_that_refuses_complaints_points_to_one_that_takes_them():
@@ -112,7 +113,7 @@ def test_api_channels_at_a_holiday_moment(client):
     assert response.status_code == 200 and body["at"] == "2026-10-01T10:00:00+08:00"
     assert body["holiday"]["is_holiday"] and body["holiday"]["name"] == "国庆节"
     channels = {c["id"]: c for c in body["channels"]}
-    assert set(channels["hotline"]) == {"id", "name", "name_en", "kind", "value", "open_now", "opens_at",
+    assert set(channels["hotline"]) == {"id", "name", "name_en", "kind", "value", "href", "open_now", "opens_at",
                                         "closes_at", "expected_wait_minutes", "label", "next_good_time"}
     hotline, email, weibo = channels["hotline"], channels["email"], channels["weibo"]
     assert hotline["open_now"] and hotline["closes_at"] == "2026-10-01T18:00:00+08:00"
@@ -227,3 +228,70 @@ def test_changed_channels_file_is_reloaded(tmp_path):
     os.utime(path, ns=(2, 2))
 
     assert load_directory(tmp_path).get("hotline").purpose.startswith("急事")
+
+
+RAW_PATH = r"(?<![\w.:/])/(complaints|track|contact|transparency|help|search)\b"
+
+
+def _visible(page):
+    import html
+    import re
+    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)))
+
+
+def _now(monkeypatch, text):
+    moment = dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+    monkeypatch.setattr("app.contact.views.portal_now", lambda timezone: moment)
+
+
+def test_home_and_contact_pages_name_channels_in_words_never_a_path(client):
+    import re
+    urls = ["/", "/contact"] + [f"/contact/{c.id}" for c in load_directory(CONTENT).channels]
+    shown = {url: re.findall(RAW_PATH, _visible(client.get(url).get_data(as_text=True))) for url in urls}
+    assert {url: found for url, found in shown.items() if found} == {}
+    assert '<a href="/complaints/new">在本站填写投诉表</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_wait_estimates_read_as_plain_chinese_with_the_method_in_a_details_box(client, monkeypatch):
+    _now(monkeypatch, "2026-11-24T10:30")  # a Tuesday morning: the hotline and chat are open
+    for url in ("/contact", "/contact/hotline"):
+        page = client.get(url).get_data(as_text=True)
+        assert "来访" not in page and "，约" in page and "的来电 20 秒内接通" in page and "（估计值）" in page
+        for jargon in ("Erlang C", "排班计划的基线"):
+            where = page.index(jargon)
+            assert page.rfind("<details", 0, where) > page.rfind("</details>", 0, where), (url, jargon)
+        assert "<summary>怎么估算的</summary>" in page
+    assert "的咨询 20 秒内有人接入" in client.get("/contact/chat").get_data(as_text=True)
+
+
+def test_a_channel_closing_at_midnight_ends_today_at_24(client, monkeypatch):
+    _now(monkeypatch, "2026-11-24T22:30")  # online chat is open until 24:00
+    page = client.get("/contact/chat").get_data(as_text=True)
+    assert "今天 24:00 结束" in page and "明天 00:00 结束" not in page
+
+
+def test_each_staffed_channel_gets_one_plain_best_time_line(client):
+    page = client.get("/contact").get_data(as_text=True)
+    assert "最好打的时段：工作日 09:00–10:00、14:00–19:00；周末 09:00–11:00、12:00–19:00" in page
+    assert 'data-testid="best-times-chat">最快有人接入的时段：工作日' in page
+    english = client.get("/contact/hotline", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Best times to call: weekdays 09:00–10:00, 14:00–19:00; weekends 09:00–11:00, 12:00–19:00" in english
+
+
+def test_a_handful_of_observations_leaves_the_baseline_exactly_as_the_page_says():
+    baseline = Counter({(0, 10): 100, (0, 15): 50})
+
+    model = demand.blend(baseline, Counter({(0, 10): 4, (0, 15): 3}))  # every slot below MIN_SLOT_OBSERVATIONS
+
+    assert model.multiplier(0, 10) == 1.0 and model.multiplier(0, 15) == 1.0 and not model.has_data
+
+
+def test_the_grid_says_it_rests_on_the_baseline_only_while_it_does(client, app):
+    assert "目前本站观测数据还不够" in client.get("/contact/hotline").get_data(as_text=True)
+    now = dt.datetime.now(SHANGHAI)
+    with app.app_context():
+        for _ in range(demand.MIN_SLOT_OBSERVATIONS):
+            demand.record_contact_visit(now.replace(hour=10) - dt.timedelta(days=7))
+    app.extensions.pop("contact_demand", None)
+    page = client.get("/contact/hotline").get_data(as_text=True)
+    assert "目前本站观测数据还不够" not in page and "标 * 的时段本站观测还很少" in page

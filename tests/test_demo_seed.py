@@ -1,8 +1,11 @@
 """Demo data: labelled, realistic, and refused in production."""
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
-from app.complaints.models import Complaint
+from app.complaints.models import Complaint, ComplaintEvent
 from app.extensions import db
+from app.timeutil import aware
 
 
 def test_seed_creates_labelled_demo_complaints_in_several_states(runner, app):
@@ -30,10 +33,21 @@ def test_demo_console_login_works_and_demo_agents_handled_the_cases(runner, app,
         assert handled and all(c.assignee.is_demo for c in handled)
 
 
+def test_demo_staff_work_in_office_hours_and_owners_rate_with_a_spread(runner, app):
+    assert runner.invoke(args=["demo", "seed", "--count", "40"]).exit_code == 0
+    with app.app_context():
+        staff_events = db.session.scalars(sa.select(ComplaintEvent).where(ComplaintEvent.actor == "staff")).all()
+        ratings = db.session.scalars(sa.select(Complaint.rating).where(Complaint.rating.is_not(None))).all()
+    hours = {aware(e.at).astimezone(ZoneInfo("Asia/Shanghai")).hour for e in staff_events}
+    assert staff_events and min(hours) >= 9 and max(hours) < 21, sorted(hours)
+    assert len(ratings) >= 5 and len(set(ratings)) >= 3, ratings
+
+
 def test_seed_if_empty_does_nothing_the_second_time(runner, app):
     runner.invoke(args=["demo", "seed", "--count", "3"])
     result = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "already exist" in result.output
+    assert str(app.config["DATA_DIR"] / "demo-credentials.txt") in result.output, "says where the credentials are"
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 3
 

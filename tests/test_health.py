@@ -8,10 +8,10 @@ def test_healthz_reports_ok(client):
     assert response.get_json() == {"status": "ok"}
 
 
-def test_readyz_checks_database_and_search_index(client):
+def test_readyz_checks_database_evidence_storage_and_search_index(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"database": "ok", "search_index": "ok"}
+    assert response.get_json()["checks"] == {"database": "ok", "evidence_storage": "ok", "search_index": "ok"}
 
 
 def test_readyz_is_503_naming_a_missing_search_index(tmp_path, database_url):

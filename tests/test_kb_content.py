@@ -86,6 +86,7 @@ def test_kb_check_command_passes_on_shipped_content(runner):
     result = runner.invoke(args=["kb", "check"])
     assert result.exit_code == 0, result.output
     assert "34 FAQ" in result.output or "FAQ articles" in result.output
+    assert "fewer than" not in result.output
 
 
 @pytest.mark.parametrize("hostile", [
@@ -104,3 +105,39 @@ def test_chinese_headings_get_readable_anchors():
     html, toc = render_markdown("## 付款之前\n\n内容\n")
     assert toc == [(2, "付款之前", "付款之前")]
     assert 'id="付款之前"' in html
+
+
+def test_every_article_has_five_to_twelve_own_asked_as_phrasings(kb):
+    for article in kb.articles.values():
+        assert 5 <= len(article.asked_as) <= 12, article.slug
+        assert len(set(article.asked_as)) == len(article.asked_as), article.slug
+        assert not set(article.asked_as) & set(article.keywords), f"{article.slug}: asked_as repeats keywords"
+
+
+def test_asked_as_that_is_not_a_list_names_file_and_field(tmp_path):
+    content = _copy_content(tmp_path)
+    path = content / "faq" / "invoice.md"
+    path.write_text(re.sub(r"^asked_as: .*$", "asked_as: 能开发票吗", path.read_text(encoding="utf-8"), flags=re.M),
+                    encoding="utf-8")
+    with pytest.raises(ContentError, match=r"invoice\.md: field 'asked_as' must be a list"):
+        load_knowledge_base(content)
+
+
+def test_kb_check_reports_articles_with_fewer_than_five_asked_as(tmp_path, app):
+    content = _copy_content(tmp_path)
+    path = content / "faq" / "invoice.md"
+    path.write_text(re.sub(r"^asked_as: .*$", "asked_as: [能开发票吗, 发票怎么申请]", path.read_text(encoding="utf-8"),
+                           flags=re.M), encoding="utf-8")
+    (content / "guides" / "after-submitting.md").write_text(
+        re.sub(r"^asked_as: .*\n", "", (CONTENT / "guides" / "after-submitting.md").read_text(encoding="utf-8"),
+               flags=re.M), encoding="utf-8")
+    app.config["CONTENT_DIR"] = content
+    result = app.test_cli_runner().invoke(args=["kb", "check"])
+    assert result.exit_code == 0, result.output
+    assert "2 articles have fewer than 5" in result.output
+    assert "faq/invoice: 2" in result.output and "guide/after-submitting: 0" in result.output
+
+
+def test_stop_phrases_are_loaded_with_the_articles(kb):
+    assert {"请问", "到底", "气死了", "打客服也没人接"} <= set(kb.stop_phrases)
+    assert not any(phrase.startswith("#") for phrase in kb.stop_phrases)

@@ -405,3 +405,71 @@ def test_queue_is_sorted_by_next_deadline_and_filters_count(app, client, agent):
 
 def test_queue_pagination_refuses_absurd_pages(client, agent):
     assert client.get("/staff?page=99999999999").status_code == 400
+
+
+# ------------------------------------------------------------------ every (status, action) pair from the console
+
+def _into(app, reference, status):
+    """Bring a fresh complaint into `status` through the real services."""
+    steps = {
+        Status.RECEIVED: [],
+        Status.IN_REVIEW: [("take", {})],
+        Status.AWAITING_USER: [("request_info", {"body": "请补充"})],
+        Status.RESOLVED: [("resolve", {"outcome": "explained", "body": "已解释"})],
+        Status.REJECTED: [("reject", {"body": "不符合条件"})],
+        Status.MERGED: [("duplicate", {"of": file_complaint(app)[0]})],
+    }
+    if status == Status.WITHDRAWN:
+        with app.app_context():
+            services.withdraw(services.find_by_reference(reference), "不需要了")
+        return
+    if status == Status.REOPENED:
+        _into(app, reference, Status.RESOLVED)
+        with app.app_context():
+            services.reopen(services.find_by_reference(reference), "没解决")
+        return
+    for action, fields in steps[status]:
+        staff_act(app, reference, action, "客服小王", **fields)
+
+
+OPEN = (Status.RECEIVED, Status.IN_REVIEW, Status.AWAITING_USER, Status.REOPENED)
+DECIDED = (Status.RESOLVED, Status.REJECTED)
+# action -> (fields, the statuses it is allowed from, the status it leads to; None keeps the status)
+MATRIX = {
+    "take": ({}, OPEN, None),
+    "reply": ({"body": "已收到"}, OPEN, None),
+    # Asking again while already waiting for the user is refused by the state machine: reply instead.
+    "request_info": ({"body": "请补充截图"}, (Status.RECEIVED, Status.IN_REVIEW, Status.REOPENED), Status.AWAITING_USER),
+    "resolve": ({"outcome": "explained", "body": "已解释"}, OPEN, Status.RESOLVED),
+    "reject": ({"body": "不符合条件"}, OPEN, Status.REJECTED),
+    "duplicate": ({}, OPEN, Status.MERGED),
+    "reopen": ({"body": "复核"}, DECIDED, Status.REOPENED),
+    "note": ({"body": "内部备注"}, tuple(Status), None),
+}
+PAIRS = [(status, action) for status in Status for action in MATRIX]
+
+
+@pytest.mark.parametrize(("status", "action"), PAIRS, ids=[f"{s}-{a}" for s, a in PAIRS])
+def test_every_console_action_from_every_status(app, client, signed_in, status, action):
+    signed_in("supervisor")  # a supervisor may do everything an agent may, and reopen
+    reference = file_complaint(app)[0]
+    _into(app, reference, status)
+    fields, allowed, target = MATRIX[action]
+    if action == "duplicate":
+        fields = {"of": file_complaint(app)[0]}
+    if status in OPEN:  # the case is held by the signed-in supervisor, as it would be when they work on it
+        staff_act(app, reference, "assign", "客服小王", assignee=_supervisor_email(app))
+    response = _act(client, reference, action, **fields)
+    current = _complaint(app, reference).status
+    if status in allowed:
+        assert response.status_code == 302, response.get_data(as_text=True)
+        expected = target or (Status.IN_REVIEW if status in (Status.RECEIVED, Status.REOPENED)
+                              and action in ("take", "reply") else status)
+        assert current == expected
+    else:
+        assert response.status_code == 400 and current == status
+
+
+def _supervisor_email(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(StaffMember.email).where(StaffMember.role == "supervisor"))

@@ -224,3 +224,49 @@ def test_forget_on_this_device_requires_the_code_again(app, client):
 def test_a_u_in_the_reference_suggests_a_v(client):
     page = client.post("/track", data={"reference": "TS-K94K-3GZ7-B79P-TYU", "access_code": "AAAAA-BBBBB"})
     assert "不会出现字母 U，可能是 V" in page.get_data(as_text=True)
+
+
+def test_a_mistyped_reference_in_the_url_gets_the_form_with_the_same_hint(client, filed):
+    reference, _ = filed
+    typo = reference[:-1] + ("V" if reference[-1] != "V" else "W")  # one symbol off: the check symbol catches it
+    for url, hint in ((f"/track/{typo}", "投诉编号有误，请检查是否输错了某一位"),
+                      ("/track/TS-K94K-3GZ7-B79P-TYU", "不会出现字母 U，可能是 V"),
+                      ("/track/not-a-reference", "投诉编号格式应为"),
+                      (f"/track/{refs.new_reference()}", "没有找到这个投诉编号")):
+        response = client.get(url)
+        page = text(response)
+        assert response.status_code == 404, url
+        assert hint in page and 'id="reference-error"' in page and 'name="access_code"' in page, url
+        assert f'value="{url.rsplit("/", 1)[1]}"' in page, "the reference from the link is kept to correct"
+
+
+def test_the_owner_page_shows_a_progress_stepper_with_due_time_and_holder(client, app, filed):
+    reference, code = filed
+    lookup(client, reference, code)
+    page = text(client.get(f"/track/{reference}"))
+    stepper = page[page.index('data-testid="progress"'):page.index("</ol>", page.index('data-testid="progress"'))]
+    assert [label for label in ("已受理", "处理中", "待你补充", "已办结") if label in stepper] == [
+        "已受理", "处理中", "待你补充", "已办结"]
+    assert stepper.count('aria-current="step"') == 1
+    assert re.search(r'aria-current="step">\s*<span[^>]*>1</span>\s*<span class="progress-label">已受理', stepper)
+    assert "前首次回复" in page and "还没有分配客服" in page and 'data-testid="status"' in page
+
+    staff_act(app, reference, "take", "客服阿杰")
+    staff_act(app, reference, "resolve", "客服阿杰", outcome="replacement", body="已为你补发。")
+    page = text(client.get(f"/track/{reference}"))
+    assert re.search(r'progress-skipped"\s*>\s*<span[^>]*>–</span>\s*<span class="progress-label">待你补充', page)
+    assert "办结：已解决" in page
+
+
+def test_the_lookup_page_lists_the_complaints_opened_on_this_device(client, app):
+    first, second = file_complaint(app), file_complaint(app, contact_email="b@example.com")
+    assert "我在这台设备上查过的投诉" not in text(client.get("/track"))
+    for reference, code in (first, second):
+        lookup(client, reference, code)
+    page = text(client.get("/track"))
+    listed = page[page.index("我在这台设备上查过的投诉"):]
+    assert listed.index(second[0]) < listed.index(first[0]), "most recent first"
+    assert listed.count("已受理") == 2 and listed.count("前首次回复") == 2
+    assert 'action="/track/forget"' in listed
+    client.post("/track/forget")
+    assert "我在这台设备上查过的投诉" not in text(client.get("/track"))

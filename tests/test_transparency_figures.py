@@ -125,3 +125,38 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(value):
     from app.transparency.views import _inert
 
     assert _inert(value) == "'" + value and _inert(5) == 5 and _inert("正常文字") == "正常文字"
+
+
+def test_sellers_found_at_fault_five_times_are_published_with_their_resolution_share(client, app_context):
+    def complaint_about(seller, outcome):
+        complaint, _ = make_complaint(category="seller_fraud", contact_email="s@example.com",
+                                      details={"seller_id": seller, "order_number": "KM202611201234567890"})
+        if outcome:
+            staff_act_on(complaint, "resolve", outcome=outcome, body="已处理")
+    for _ in range(5):
+        complaint_about("Shop 8848", "seller_penalised")
+    complaint_about("ＳＨＯＰ  8848", None)  # the same shop, typed another way, still open
+    for _ in range(4):
+        complaint_about("小店A", "seller_penalised")
+    for _ in range(5):
+        complaint_about("13812345678", "seller_penalised")  # a phone number is never published as a seller
+    sellers = client.get("/api/v1/stats").get_json()["sellers"]
+    assert sellers == [{"seller": "shop 8848", "at_fault": 5, "complaints": 6, "resolved": 5, "resolved_percent": 83.3}]
+    assert "shop 8848" in client.get("/transparency").get_data(as_text=True)
+
+
+def test_monthly_trend_counts_in_the_portals_calendar_months(app_context):
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo("Asia/Shanghai")
+    local_now = NOW.astimezone(zone)
+    first_of_month = local_now.replace(day=1, hour=0, minute=30, second=0, microsecond=0)
+    # 00:30 on the 1st in Beijing is still the previous month in UTC: it belongs to this month here.
+    make_complaint(now=first_of_month.astimezone(dt.UTC), contact_email="m1@example.com")
+    late, _ = make_complaint(now=NOW - dt.timedelta(hours=1), contact_email="m2@example.com")
+    staff_act_on(late, "resolve", outcome="explained", body="已解释")
+    rows = stats.monthly(12, NOW)
+    assert len(rows) == 12 and rows[-1]["month"] == local_now.strftime("%Y-%m")
+    expected = 2 if first_of_month <= local_now - dt.timedelta(hours=1) else 1
+    assert rows[-1]["received"] == expected and rows[-1]["resolved"] == 1
+    assert sum(row["received"] for row in rows[:-1]) == 0

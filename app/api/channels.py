@@ -68,7 +68,8 @@ def _iso(moment):
 def _status_dict(status):
     channel, slot = status.channel, status.now
     return {"id": channel.id, "name": channel.name, "name_en": channel.name_en, "kind": channel.kind,
-            "value": channel.value, "open_now": status.open_now, "opens_at": _iso(status.opens_at),
+            "value": channel.value, "href": channel.href, "open_now": status.open_now,
+            "opens_at": _iso(status.opens_at),
             "closes_at": _iso(status.closes_at),
             "expected_wait_minutes": slot.wait_minutes if slot and slot.open else None,
             "label": slot.label if slot and slot.open else None,

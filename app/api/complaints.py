@@ -14,6 +14,7 @@ from app.complaints.validation import complaint_data
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.kb.services import search_articles
+from app.ratelimits import upload_allowance
 from app.timeutil import utcnow
 
 TEXT_FIELDS = ("category", "description", "contact_email", "contact_phone", "notify_via")
@@ -29,6 +30,7 @@ def complaint_categories():
 
 @bp.post("/complaints")
 @limiter.limit("20 per hour;5 per minute")
+@upload_allowance
 def create_complaint():
     """File a complaint from JSON, or multipart/form-data with `evidence` files."""
     payload = _payload()
@@ -42,7 +44,7 @@ def create_complaint():
     stored, upload_errors = uploads.store_uploads(request.files.getlist("evidence"),
                                                   current_app.config["EVIDENCE_MAX_FILES"])
     if upload_errors:
-        return validation_error({"evidence": "; ".join(upload_errors)})
+        return validation_error({"evidence": _joined(upload_errors)})
     try:
         complaint, code = services.create_complaint(
             data, evidence=[services.store_user_evidence(s, "other") for s in stored], language=current_language(),
@@ -82,6 +84,7 @@ def complaint(reference):
 
 @bp.post("/complaints/<reference>/messages")
 @limiter.limit("20 per minute")
+@upload_allowance
 def add_complaint_message(reference):
     """Add information or `evidence` files (multipart) to a complaint; needs its X-Access-Code."""
     complaint = _verified_complaint(reference)
@@ -94,7 +97,7 @@ def add_complaint_message(reference):
         return validation_error({"body": f"at most {followup.MESSAGE_MAX} characters"})
     upload_errors = followup.add_message(complaint, body, files, request.form.get("evidence_kind", "other"))
     if upload_errors:
-        return validation_error({"evidence": "; ".join(str(e) for e in upload_errors)})
+        return validation_error({"evidence": _joined(upload_errors)})
     return _private(complaint, 201)
 
 
@@ -124,6 +127,11 @@ def _complaint_changed(exc):
 def _complaint_closed(exc):
     """Refuse messages to a closed complaint."""
     return api_error(409, "the complaint is closed; reopen it first if it was resolved or rejected")
+
+
+def _joined(messages):
+    """One field message from several, lazy translations included."""
+    return "; ".join(str(message) for message in messages)
 
 
 def _private(complaint, status=200):

@@ -1,11 +1,11 @@
-"""`flask complaints purge-drafts` and `oversee`: housekeeping and the overdue sweep."""
+"""`flask complaints purge-drafts`, `purge-lockouts` and `oversee`: housekeeping and the overdue sweep."""
 import datetime as dt
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.complaints import casework, drafts
+from app.complaints import casework, drafts, services
 from app.timeutil import utcnow
 
 complaints_cli = AppGroup("complaints", help="Complaint housekeeping.")
@@ -17,6 +17,14 @@ def purge_drafts(older_than_days):
     """Delete drafts nobody submitted, and their evidence files (run daily from cron or a timer)."""
     removed = drafts.purge_abandoned_drafts(utcnow() - dt.timedelta(days=older_than_days))
     click.echo(f"Removed {removed} abandoned drafts.")
+
+
+@complaints_cli.command("purge-lockouts")
+@click.option("--older-than-hours", default=24, show_default=True, help="Age of the last wrong code, in hours.")
+def purge_lockouts(older_than_hours):
+    """Delete wrong-access-code counts nobody added to lately, e.g. guesses at references that do not exist (daily)."""
+    removed = services.purge_stale_lockouts(utcnow() - dt.timedelta(hours=older_than_hours))
+    click.echo(f"Removed {removed} stale access-code lockouts.")
 
 
 @complaints_cli.command("oversee")

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
+
+from app.i18n import lazy_gettext as _l
 
 # Pillow's limit is process-wide, so it is set once, as a backstop for any image code in the
 # process: above twice this Pillow raises. Each upload is held to the smaller `max_pixels`,

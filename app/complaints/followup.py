@@ -1,5 +1,8 @@
 """The owner's follow-up, shared by the tracking pages and the API: files, what the owner sees, what they may do."""
+from dataclasses import dataclass
+
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.complaints import evidence as evidence_store, services, validation
 from app.complaints.categories import EVIDENCE_KINDS
@@ -15,6 +18,20 @@ OWNER_VISIBLE_KINDS = frozenset({EventKind.STATUS, EventKind.USER_MESSAGE, Event
                                  EventKind.STAFF_REQUEST, EventKind.EVIDENCE})
 RATEABLE = (Status.RESOLVED, Status.REJECTED)
 MESSAGE_MAX = validation.DESCRIPTION_MAX
+# The owner's progress stepper: the steps, which statuses reach each one, and where each status stands.
+PROGRESS_STEPS = (("received", _l("已受理"), {Status.RECEIVED}),
+                  ("in_review", _l("处理中"), {Status.IN_REVIEW, Status.REOPENED}),
+                  ("awaiting_user", _l("待你补充"), {Status.AWAITING_USER}),
+                  ("closed", _l("已办结"), set(CLOSED_STATUSES)))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the progress stepper; state is done, current, upcoming or skipped (never needed)."""
+
+    key: str
+    label: str
+    state: str
 
 
 def add_message(complaint, body, files, kind="other"):
@@ -50,6 +67,32 @@ def open_request(complaint):
     if complaint.status != Status.AWAITING_USER:
         return None
     return next((e for e in reversed(complaint.events) if e.kind == EventKind.STAFF_REQUEST), None)
+
+
+def progress(complaint):
+    """Return the steps 已受理 → 处理中 → 待你补充 → 已办结 with where this complaint stands on them."""
+    reached = {Status.RECEIVED} | {Status(e.to_status) for e in complaint.events
+                                   if e.kind == EventKind.STATUS and e.to_status}
+    current = next(i for i, (_, _, statuses) in enumerate(PROGRESS_STEPS) if complaint.status in statuses)
+    steps = []
+    for index, (key, label, statuses) in enumerate(PROGRESS_STEPS):
+        if index == current:
+            state = "current"
+        elif index > current:
+            state = "upcoming"
+        else:
+            state = "done" if reached & statuses else "skipped"
+        steps.append(Step(key, label, state))
+    return steps
+
+
+def next_due(complaint):
+    """Return (what the owner waits for, by when): the first reply, then the result; None when paused or closed."""
+    if complaint.status in CLOSED_STATUSES or complaint.status == Status.AWAITING_USER:
+        return None
+    if complaint.first_responded_at is None:
+        return "first_response", complaint.first_response_due
+    return "resolution", complaint.resolution_due
 
 
 def actions(complaint, now=None):

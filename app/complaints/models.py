@@ -22,6 +22,8 @@ class Complaint(db.Model):
     description: Mapped[str] = mapped_column(sa.Text)
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     order_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    # The seller or shop the user named (details["seller_id"]), normalised, for the public seller table.
+    seller_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     amount_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     contact_email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     contact_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)

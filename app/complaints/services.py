@@ -2,9 +2,11 @@
 import datetime as dt
 import hashlib
 import hmac
+import unicodedata
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.complaints import lifecycle, notify, reference as refs, sla, staff_alerts
@@ -13,6 +15,7 @@ from app.complaints.states import CLOSED_STATUSES, Actor, Status
 from app.complaints.triage import triage
 from app.extensions import db
 from app.timeutil import aware as _aware, utcnow
+from app.transparency import publishing
 
 
 class ComplaintClosed(Exception):
@@ -37,6 +40,12 @@ class NotAllowed(Exception):
     def __init__(self, reason):
         super().__init__(reason)
         self.reason = reason
+
+
+def normalize_seller(seller):
+    """One spelling per seller or shop id, so complaints about the same shop count together."""
+    text = " ".join(unicodedata.normalize("NFKC", seller or "").split()).lower()
+    return text[:64] or None
 
 
 def hash_access_code(code):
@@ -119,7 +128,7 @@ def _new_complaint(data, language, idempotency_key, is_demo, now):
     complaint = Complaint(
         reference=refs.new_reference(), access_code_hash=hash_access_code(access_code), category=data["category"],
         description=data["description"], details=data.get("details", {}), order_number=data.get("order_number"),
-        amount_cents=data.get("amount_cents"), contact_email=data.get("contact_email"),
+        seller_id=normalize_seller(data.get("details", {}).get("seller_id")), amount_cents=data.get("amount_cents"), contact_email=data.get("contact_email"),
         contact_phone=data.get("contact_phone"), notify_via=data.get("notify_via", "email"), language=language,
         consent_publish=bool(data.get("consent_publish")), priority=triaged.priority,
         suggested_category=triaged.suggested_category, triage_reasons=triaged.reasons,
@@ -176,6 +185,15 @@ def rate(complaint, score, comment=None, now=None):
     lifecycle.commit(complaint)
 
 
+def withdraw_consent(complaint, now=None):
+    """The owner no longer agrees to publication: nothing of theirs stays public, from this moment on."""
+    now = now or utcnow()
+    complaint.consent_publish = False
+    complaint.updated_at = now
+    publishing.withdraw_for_consent(complaint, now)
+    lifecycle.commit(complaint)
+
+
 def reopen_deadline(complaint):
     """Return the last moment a closed complaint may be reopened, or None."""
     if complaint.status not in (Status.RESOLVED, Status.REJECTED) or complaint.closed_at is None:
@@ -208,12 +226,30 @@ def find_by_reference(reference):
     return db.session.scalar(sa.select(Complaint).where(Complaint.reference == reference))
 
 
+def find_by_references(references):
+    """Return the complaints with these canonical references, in the given order (unknown ones are skipped)."""
+    references = list(references)
+    found = {c.reference: c for c in db.session.scalars(sa.select(Complaint).where(
+        Complaint.reference.in_(references)))} if references else {}
+    return [found[r] for r in references if r in found]
+
+
 def verify_access(reference, access_code, now=None):
-    """Return the complaint if the code matches; count failures per reference and lock after too many."""
+    """Return the complaint if the code matches; count attempts per reference and lock after too many wrong ones.
+
+    The attempt is counted before the code is compared, in one atomic statement whose row lock is held until
+    the commit, so concurrent guesses get at most ACCESS_CODE_MAX_FAILURES comparisons between two locks.
+    """
     now = now or utcnow()
-    lockout = db.session.get(AccessLockout, reference) or AccessLockout(reference=reference, failures=0)
-    if lockout.locked_until and _aware(lockout.locked_until) > now:
-        raise AccessLocked(_aware(lockout.locked_until))
+    config = current_app.config
+    attempts, locked_until = _count_attempt(reference, now)
+    if locked_until and _aware(locked_until) > now:
+        db.session.rollback()  # attempts while locked do not count towards the next lock
+        raise AccessLocked(_aware(locked_until))
+    if attempts > config["ACCESS_CODE_MAX_FAILURES"]:  # e.g. the limit was lowered: lock without comparing
+        until = _lock(reference, now)
+        db.session.commit()
+        raise AccessLocked(until)
     complaint = find_by_reference(reference)
     expected = complaint.access_code_hash if complaint else hash_access_code("0000000000")
     try:
@@ -221,26 +257,45 @@ def verify_access(reference, access_code, now=None):
     except refs.InvalidCode:
         given = ""
     if complaint is not None and hmac.compare_digest(given, expected):
-        if sa.inspect(lockout).persistent:
-            db.session.delete(lockout)
-            db.session.commit()
+        db.session.execute(sa.delete(AccessLockout).where(AccessLockout.reference == reference))
+        db.session.commit()
         return complaint
-    _count_failure(lockout, now)
+    if attempts >= config["ACCESS_CODE_MAX_FAILURES"]:
+        _lock(reference, now)
+    db.session.commit()
     raise AccessDenied(reference)
 
 
-def _count_failure(lockout, now):
-    config = current_app.config
-    lockout.failures += 1
-    lockout.updated_at = now
-    if lockout.failures >= config["ACCESS_CODE_MAX_FAILURES"]:
-        lockout.locked_until = now + dt.timedelta(minutes=config["ACCESS_CODE_LOCK_MINUTES"])
-        lockout.failures = 0
-    db.session.add(lockout)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent first failure created the row
-        db.session.rollback()
+def _count_attempt(reference, now):
+    """Add one to the reference's attempt count in a single upsert; return (attempts, locked_until). No commit."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    statement = insert(AccessLockout).values(reference=reference, failures=1, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[AccessLockout.reference],
+        set_={"failures": AccessLockout.failures + 1, "updated_at": now},
+    ).returning(AccessLockout.failures, AccessLockout.locked_until)
+    return tuple(db.session.execute(statement).one())
+
+
+def _lock(reference, now):
+    """Lock the reference for ACCESS_CODE_LOCK_MINUTES and start counting afresh (no commit)."""
+    until = now + dt.timedelta(minutes=current_app.config["ACCESS_CODE_LOCK_MINUTES"])
+    db.session.execute(sa.update(AccessLockout).where(AccessLockout.reference == reference)
+                       .values(failures=0, locked_until=until, updated_at=now))
+    return until
+
+
+def purge_stale_lockouts(cutoff):
+    """Delete attempt counts that are not locked and were last touched before `cutoff`; return how many.
+
+    Guesses at references that do not exist leave such rows behind; an expired lock with no newer attempt is
+    stale too.
+    """
+    result = db.session.execute(sa.delete(AccessLockout).where(
+        AccessLockout.updated_at < cutoff,
+        sa.or_(AccessLockout.locked_until.is_(None), AccessLockout.locked_until < cutoff)))
+    db.session.commit()
+    return result.rowcount
 
 
 def send_lost_references(contact, now=None):

@@ -1,8 +1,29 @@
-"""Store uploaded evidence with the app's limits; shared by the intake, the API and follow-ups."""
+"""Store uploaded evidence with the app's limits; shared by the intake, the API and follow-ups.
+
+A folder that is full, nearly full (less than STORAGE_MIN_FREE_MB free) or not writable raises StorageUnavailable,
+which answers 503; files stored earlier in the same request are deleted first, so no file is left without a row.
+"""
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from app.complaints import evidence as evidence_store
+from app.i18n import lazy_gettext as _l
+
+logger = logging.getLogger("portal.uploads")
+
+
+class StorageUnavailable(Exception):
+    """Uploads cannot be stored now (disk full or nearly full, folder not writable); nothing was kept."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+        self.message = _l("暂时无法保存上传的文件，请稍后再试。")
 
 
 def limits():
@@ -12,10 +33,35 @@ def limits():
 
 
 def store_one(upload):
-    """Store one uploaded file with the configured limits; raise EvidenceError when refused."""
+    """Store one uploaded file with the configured limits; raise EvidenceError when refused.
+
+    Raise StorageUnavailable when the disk is (nearly) full or the folder cannot be written.
+    """
     config = current_app.config
-    return evidence_store.store_evidence(upload.stream, upload.filename, config["UPLOAD_DIR"],
-                                         config["EVIDENCE_MAX_BYTES"], config["EVIDENCE_MAX_PIXELS"])
+    check_free_space()
+    try:
+        return evidence_store.store_evidence(upload.stream, upload.filename, config["UPLOAD_DIR"],
+                                             config["EVIDENCE_MAX_BYTES"], config["EVIDENCE_MAX_PIXELS"])
+    except OSError as exc:
+        raise StorageUnavailable(f"cannot write to the evidence folder: {exc.strerror or exc}") from exc
+
+
+def store_all(uploads):
+    """Store every upload; on StorageUnavailable delete the ones already stored and re-raise.
+
+    Return (stored, errors): refused files (EvidenceError) are reported, the others stored.
+    """
+    stored, errors = [], []
+    try:
+        for upload in uploads:
+            try:
+                stored.append(store_one(upload))
+            except evidence_store.EvidenceError as exc:
+                errors.append(f"{upload.filename}: {exc.message}")
+    except StorageUnavailable:
+        delete_files(stored)
+        raise
+    return stored, errors
 
 
 def store_uploads(files, room):
@@ -24,19 +70,51 @@ def store_uploads(files, room):
     if len(files) > room:
         return [], [_l("每件投诉最多 %(max)d 个文件，现在还能上传 %(room)d 个。",
                        max=current_app.config["EVIDENCE_MAX_FILES"], room=max(room, 0))]
-    stored, errors = [], []
-    for upload in files:
-        try:
-            stored.append(store_one(upload))
-        except evidence_store.EvidenceError as exc:
-            errors.append(f"{upload.filename}: {exc.message}")
+    stored, errors = store_all(files)
     if errors:
         delete_files(stored)
         return [], errors
     return stored, []
 
 
+def upload_size(upload):
+    """Return how many bytes storing `upload` may take: its size, at most EVIDENCE_MAX_BYTES."""
+    max_bytes = current_app.config["EVIDENCE_MAX_BYTES"]
+    stream = upload.stream
+    try:
+        position = stream.tell()
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(position)
+    except (AttributeError, OSError, ValueError):  # not seekable: assume the largest file allowed
+        size = max_bytes
+    return min(size, max_bytes)
+
+
+def check_free_space():
+    """Raise StorageUnavailable while the data dir's disk has less than STORAGE_MIN_FREE_MB free."""
+    config = current_app.config
+    free = shutil.disk_usage(config["DATA_DIR"]).free
+    if free < config["STORAGE_MIN_FREE_MB"] * 2**20:
+        raise StorageUnavailable(f"only {free // 2**20} MB free on the data dir's disk")
+
+
+def storage_health():
+    """Readiness: None when a file can be created in the evidence folder, else the reason."""
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    try:
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=upload_dir, prefix=".ready-"):
+            pass
+    except OSError as exc:
+        logger.warning("evidence folder not writable: %s", exc)
+        return "evidence folder not writable"
+    return None
+
+
 def delete_files(stored):
     """Remove stored uploads that no database row will reference."""
     for item in stored:
-        evidence_store.delete_stored(current_app.config["UPLOAD_DIR"], item.stored_name)
+        try:
+            evidence_store.delete_stored(current_app.config["UPLOAD_DIR"], item.stored_name)
+        except OSError:  # keep going: the other files must still go
+            logger.exception("could not delete orphan evidence file %s", item.stored_name)

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from app.complaints import completeness
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS
 
+NOTIFY_CHANNEL_NAMES = {"email": _l("邮件"), "sms": _l("短信")}
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 3000
 TEXT_MAX = 200
 MAX_AMOUNT = Decimal("1000000")
@@ -159,11 +160,20 @@ def clean_contact(email, phone, notify_via):
                 errors[key] = exc.args[0]
     if not (email or phone):
         errors["contact_email"] = _l("请至少留下邮箱或手机号中的一项，方便我们联系你。")
-    if notify_via not in ("email", "sms"):
+    if notify_via not in NOTIFY_CHANNEL_NAMES:
         errors["notify_via"] = _l("请选择通知方式。")
+    elif notify_via not in current_app.config["NOTIFY_CHANNELS"]:  # e.g. SMS, when no gateway can send it
+        errors["notify_via"] = _l("暂时不能通过%(channel)s通知你，请改用%(offered)s。",
+                                  channel=NOTIFY_CHANNEL_NAMES[notify_via], offered=offered_channel_names())
     elif not errors and not clean["contact_email" if notify_via == "email" else "contact_phone"]:
-        errors["notify_via"] = _l("你选择的通知方式还没有填写对应的联系方式。")
+        errors["notify_via"] = (_l("要用邮件通知你，请填写邮箱。") if notify_via == "email"
+                                else _l("要用短信通知你，请填写手机号。"))
     return clean, errors
+
+
+def offered_channel_names():
+    """Name the notification channels this deployment can deliver, e.g. "邮件" or "邮件、短信"."""
+    return "、".join(str(NOTIFY_CHANNEL_NAMES[c]) for c in current_app.config["NOTIFY_CHANNELS"])
 
 
 def complaint_data(draft_data, evidence_kinds, now):

@@ -14,6 +14,8 @@ baseline of the staffed channels, B = Σ b_s, o_s the observed count over the la
 
 so with no data the multiplier is 1 (pure baseline), and as observations pile up it tends to the
 observed share over the planned share. A channel's expected contacts are baseline × multiplier.
+Until some open slot has MIN_SLOT_OBSERVATIONS, nothing is blended at all: the pages then say the
+estimates rest on the baseline alone, and that must stay literally true.
 """
 import datetime as dt
 from collections import Counter
@@ -45,6 +47,11 @@ class DemandModel:
     def enough_data(self, weekday, hour):
         """Tell whether the portal observed enough in this slot to adjust the baseline."""
         return self.observed[(weekday, hour)] >= MIN_SLOT_OBSERVATIONS
+
+    @property
+    def min_observations(self):
+        """How many observations a slot needs before it counts as having enough data."""
+        return MIN_SLOT_OBSERVATIONS
 
     @property
     def has_data(self):
@@ -102,8 +109,12 @@ def baseline_by_slot(channels):
 def blend(baseline, observed):
     """Return the DemandModel that reshapes `baseline` by `observed` (see the module docstring)."""
     # Visits while every staffed channel is closed say nothing about when its agents are busy.
+    observed = Counter({slot: count for slot, count in observed.items() if baseline.get(slot, 0) > 0})
+    if not any(count >= MIN_SLOT_OBSERVATIONS for count in observed.values()):
+        # A handful of page views must not move estimates the page says rest on the baseline alone.
+        return DemandModel({}, observed)
     total_baseline = sum(baseline.values())
-    total_observed = sum(count for slot, count in observed.items() if baseline.get(slot, 0) > 0)
+    total_observed = sum(observed.values())
     multipliers = {}
     for slot, planned in baseline.items():
         if planned <= 0 or total_baseline <= 0:

@@ -11,6 +11,7 @@ from app.contact import queueing
 from app.contact.calendar import current_calendar, portal_now
 from app.contact.channels import current_directory
 from app.contact.demand import NEUTRAL, baseline_by_slot, blend, observed_by_slot
+from app.i18n import current_language
 
 ANSWER_TARGET_SECONDS = 20
 QUIET_MAX_WAIT_SECONDS = 30  # average wait up to this: 空闲 (quiet)
@@ -19,6 +20,7 @@ DEMAND_CACHE_SECONDS = 300
 SEARCH_DAYS = 21  # how far ahead to look for an opening or a quiet hour (the Spring Festival closes 9 days)
 LABELS = {"quiet": _l("空闲"), "normal": _l("一般"), "busy": _l("繁忙"), "very_busy": _l("非常繁忙")}
 WEEKDAY_NAMES = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
+DAY_GROUPS = ((_l("工作日"), range(0, 5)), (_l("周末"), range(5, 7)))
 
 
 @dataclass(frozen=True)
@@ -175,17 +177,22 @@ def home_channel_statuses():
     return current_estimator(now, with_demand=False).statuses(now, hints=False)
 
 
-def describe_moment(moment, now):
-    """Say when `moment` is, relative to `now`: 现在， 今天 18:00, 明天 09:00 or 2月24日 09:00."""
+def describe_moment(moment, now, end=False):
+    """Say when `moment` is, relative to `now`: 现在， 今天 18:00, 明天 09:00 or 2月24日（周二）09:00.
+
+    With end=True (a closing time) midnight is the end of the day before: 今天 24:00, not 明天 00:00.
+    """
     if moment <= now:
         return _("现在")
     time = moment.strftime("%H:%M")
+    if end and time == "00:00":
+        moment, time = moment - dt.timedelta(minutes=1), "24:00"
     days = (moment.date() - now.date()).days
     if days == 0:
         return _("今天 %(time)s", time=time)
     if days == 1:
         return _("明天 %(time)s", time=time)
-    return _("%(month)d月%(day)d日(%(weekday)s) %(time)s", month=moment.month, day=moment.day,
+    return _("%(month)d月%(day)d日（%(weekday)s）%(time)s", month=moment.month, day=moment.day,
              weekday=WEEKDAY_NAMES[moment.weekday()], time=time)
 
 
@@ -200,11 +207,44 @@ def describe_wait(slot):
 
 def opening_hours(is_open):
     """Turn 24 open/closed flags into text such as "09:00–21:00", or 休息 when closed all day."""
+    ranges = _hour_ranges(is_open)
+    return _list_separator().join(ranges) if ranges else _("休息")
+
+
+def best_times(week):
+    """Return [(day group, hour ranges)]: the hours that are quiet on every working day, and on both weekend days."""
+    found = []
+    for group, days in DAY_GROUPS:
+        quiet = [all(_is_good(week[day][hour]) for day in days) for hour in range(24)]
+        if any(quiet):
+            found.append((group, _hour_ranges(quiet)))
+    return found
+
+
+def describe_best_times(channel, week):
+    """One plain line per channel, e.g. 最好打的时段：工作日 09:00–10:00、14:00–19:00；周末 09:00–19:00."""
+    found = best_times(week)
+    if not found:
+        return _("常规一周里没有预计空闲的时段，什么时候联系都可能要排队。")
+    separator = _list_separator()
+    times = ("; " if current_language() == "en" else "；").join(
+        f"{group} {separator.join(ranges)}" for group, ranges in found)
+    if channel.kind == "phone":
+        return _("最好打的时段：%(times)s", times=times)
+    return _("最快有人接入的时段：%(times)s", times=times)
+
+
+def _hour_ranges(flags):
+    """Turn 24 hourly flags into ["09:00–12:00", "14:00–18:00"]."""
     ranges, start = [], None
-    for hour, flag in enumerate((*is_open, False)):
+    for hour, flag in enumerate((*flags, False)):
         if flag and start is None:
             start = hour
         elif not flag and start is not None:
             ranges.append(f"{start:02d}:00–{hour:02d}:00")
             start = None
-    return "、".join(ranges) if ranges else _("休息")
+    return ranges
+
+
+def _list_separator():
+    return ", " if current_language() == "en" else "、"

@@ -7,7 +7,8 @@ from app.contact.calendar import portal_now
 from app.contact.channels import current_directory
 from app.contact.demand import record_contact_visit
 from app.contact.forms import FakeReportForm, VerifyForm
-from app.contact.hints import LABELS, WEEKDAY_NAMES, current_estimator, describe_moment, describe_wait, opening_hours
+from app.contact.hints import (LABELS, WEEKDAY_NAMES, current_estimator, describe_best_times, describe_moment,
+                               describe_wait, opening_hours)
 from app.contact.verify import SCAM_PATTERNS, current_fakes, verify as verify_value, warning_for
 from app.extensions import limiter
 
@@ -16,6 +17,7 @@ REPORT_LIMIT = "5 per minute;30 per day"
 bp.add_app_template_filter(describe_wait, "contact_wait")
 bp.add_app_template_filter(opening_hours, "contact_hours")
 bp.add_app_template_global(describe_moment, "contact_when")
+bp.add_app_template_global(describe_best_times, "contact_best_times")
 
 
 @bp.get("", strict_slashes=False)
@@ -24,9 +26,10 @@ def index():
     now = _now()
     record_contact_visit(now)
     estimator = current_estimator(now)
+    weeks = {c.id: estimator.week(c) for c in estimator.directory.channels if c.staffed}
     featured = next(c for c in estimator.directory.channels if c.staffed)
     return render_template("contact/index.html", statuses=estimator.statuses(now), featured=featured,
-                           week=estimator.week(featured), **_page_context(estimator, now))
+                           week=weeks[featured.id], weeks=weeks, **_page_context(estimator, now))
 
 
 @bp.get("/verify")

@@ -15,11 +15,13 @@ def seed(if_empty, count):
     """Create demo complaints and print a few references and access codes to try tracking with."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
         raise click.ClickException("Demo data is refused on a production configuration.")
+    path = current_app.config["DATA_DIR"] / "demo-credentials.txt"
     if if_empty and demo.has_complaints():
         click.echo("Complaints already exist; no demo data added.")
+        if path.exists():  # the second `make run` should still say where to find them
+            click.echo(f"Demo references, access codes and console logins from the first run: {path}")
         return
     created, logins = demo.seed(count=count), demo.demo_logins()
-    path = current_app.config["DATA_DIR"] / "demo-credentials.txt"
     lines = [f"{ref}  {code}\n" for ref, code in created]
     lines += [f"staff {role}  {email}  {password}\n" for role, email, password in logins]
     path.write_text("".join(lines), encoding="utf-8")

@@ -2,6 +2,7 @@
 import datetime as dt
 import random
 import secrets
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -27,6 +28,14 @@ STORIES = {
 }
 OUTCOMES = ("resolved", "resolved", "resolved", "rejected", "in_review", "awaiting_user", "received", "withdrawn")
 STAFF = ("客服小李", "客服小王", "客服阿杰")
+# Demo history looks like a real team's: buyers write from 08:00 to 23:00, staff act 09:00–21:00 Beijing time.
+PORTAL_ZONE = ZoneInfo("Asia/Shanghai")
+FILING_HOURS, OFFICE_HOURS = (8, 23), (9, 21)
+# Ratings by outcome, as weights for 5, 4, 3, 2 and 1 points; some owners never rate.
+RATING_WEIGHTS = {"resolved": (46, 30, 14, 6, 4), "rejected": (6, 12, 28, 26, 28)}
+RATED_SHARE = 0.75
+RATING_COMMENTS = {5: "处理很快，谢谢客服。", 4: "解决了，就是等得有点久。", 3: "结果还行，沟通可以更主动一点。",
+                   2: "处理太慢，中间没人告诉我进度。", 1: "不认可这个结果。"}
 
 
 class DemoRefused(Exception):
@@ -40,7 +49,7 @@ def seed(count=24, seed_value=2026, now=None):
     created, team = [], demo_team()
     for index in range(count):
         category = rng.choice(list(STORIES))
-        filed_at = now - dt.timedelta(days=rng.uniform(1, 28), hours=rng.uniform(0, 10))
+        filed_at = _within(now - dt.timedelta(days=rng.uniform(1, 28)), FILING_HOURS, rng)
         complaint, code = services.create_complaint(_data(rng, category, index), is_demo=True, now=filed_at)
         _progress(complaint, rng.choice(OUTCOMES), rng, filed_at, now, team)
         created.append((complaint.reference, code))
@@ -60,22 +69,49 @@ def _data(rng, category, index):
 
 
 def _progress(complaint, outcome, rng, filed_at, now, team):
-    moment = filed_at + dt.timedelta(hours=rng.uniform(1, 20))
+    """Walk the complaint towards `outcome` through the real services; a step not due by `now` is left out."""
+    taken = _within(filed_at + dt.timedelta(hours=rng.uniform(1, 20)), OFFICE_HOURS, rng)
     staff = rng.choice(team)
-    if outcome == "received":
+    if outcome == "received" or taken > now:
         return
     if outcome == "withdrawn":
-        services.withdraw(complaint, "问题已经自行解决", now=min(moment, now))
+        services.withdraw(complaint, "问题已经自行解决", now=_within(taken, FILING_HOURS, rng))
         return
-    casework.perform(complaint, staff, "take", {}, None, now=min(moment, now))
+    casework.perform(complaint, staff, "take", {}, None, now=taken)
     if outcome == "awaiting_user":
-        casework.perform(complaint, staff, "request_info", {"body": "请上传支付记录截图和订单详情截图，方便我们核实。"},
-                         None, now=min(moment + dt.timedelta(hours=2), now))
+        asked = _within(taken + dt.timedelta(hours=rng.uniform(0.5, 3)), OFFICE_HOURS, rng)
+        if asked <= now:
+            casework.perform(complaint, staff, "request_info",
+                             {"body": "请上传支付记录截图和订单详情截图，方便我们核实。"}, None, now=asked)
     elif outcome in ("resolved", "rejected"):
+        decided = _within(taken + dt.timedelta(days=rng.uniform(0.5, 4)), OFFICE_HOURS, rng)
+        if decided > now:
+            return
         fields = ({"outcome": "replacement", "body": "已核实，已为你补发卡密。"} if outcome == "resolved"
                   else {"body": "经核实卡密在提取后已被本人账号使用，无法退款。"})
         casework.perform(complaint, staff, "resolve" if outcome == "resolved" else "reject", fields, None,
-                         now=min(moment + dt.timedelta(days=rng.uniform(0.5, 4)), now))
+                         now=decided)
+        _rate(complaint, outcome, rng, decided, now)
+
+
+def _rate(complaint, outcome, rng, decided, now):
+    """Let most owners rate the outcome, with the spread real ratings have (resolved rate higher than rejected)."""
+    rated = _within(decided + dt.timedelta(hours=rng.uniform(1, 48)), FILING_HOURS, rng)
+    if rng.random() > RATED_SHARE or rated > now:
+        return
+    score = rng.choices((5, 4, 3, 2, 1), weights=RATING_WEIGHTS[outcome])[0]
+    services.rate(complaint, score, RATING_COMMENTS[score] if rng.random() < 0.5 else None, now=rated)
+
+
+def _within(moment, hours, rng):
+    """Move `moment` forward into the daily window `hours` (start, end) of Beijing time, at a random minute."""
+    start, end = hours
+    local = moment.astimezone(PORTAL_ZONE)
+    if local.hour >= end:
+        local = (local + dt.timedelta(days=1)).replace(hour=start, minute=rng.randrange(60))
+    elif local.hour < start:
+        local = local.replace(hour=start, minute=rng.randrange(60))
+    return local.astimezone(dt.UTC)
 
 
 def demo_team():

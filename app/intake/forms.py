@@ -1,4 +1,5 @@
 """Forms of the complaint journey. Detail fields are built per category from categories.py."""
+from flask import current_app
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -67,16 +68,30 @@ def _detail_field(spec, required, now):
 class ContactForm(FlaskForm):
     contact_email = EmailField(_l("邮箱"), description=_l("处理进度和回复会发到这里。"))
     contact_phone = TelField(_l("手机号"), description=_l("11 位中国大陆手机号，可带 +86。"))
-    notify_via = RadioField(_l("通过什么方式通知你？"), choices=[("email", _l("邮件")), ("sms", _l("短信"))],
+    notify_via = RadioField(_l("通过什么方式通知你？"), choices=list(validation.NOTIFY_CHANNEL_NAMES.items()),
                             default="email", validate_choice=False)
     consent_privacy = BooleanField(_l("我已阅读并同意隐私说明：投诉信息仅用于处理本投诉。"),
                                    validators=[DataRequired(message=_l("需要同意隐私说明才能提交投诉。"))])
     consent_publish = BooleanField(_l("（可选）同意在处理结束后匿名公示本案的处理摘要，不含任何个人信息。"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only what this deployment can deliver (config NOTIFY_CHANNELS): no SMS without a gateway.
+        offered = current_app.config["NOTIFY_CHANNELS"]
+        self.notify_via.choices = [(key, label) for key, label in self.notify_via.choices if key in offered]
+
+    @property
+    def single_channel(self):
+        """Tell whether only one channel is offered, so the form states it instead of asking."""
+        return len(self.notify_via.choices) == 1
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         _, errors = validation.clean_contact(self.contact_email.data, self.contact_phone.data, self.notify_via.data)
         for name, message in errors.items():
+            # With one channel there is no choice to show the error on: it belongs to the missing address.
+            if name == "notify_via" and self.single_channel:
+                name = "contact_email" if self.notify_via.choices[0][0] == "email" else "contact_phone"
             getattr(self, name).errors = [*getattr(self, name).errors, str(message)]
         return valid and not errors
 

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.complaints import drafts, receipts, services
+from app.complaints import drafts, receipts, services, uploads
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS, EVIDENCE_KINDS
 from app.complaints.completeness import assess
 from app.complaints.triage import scam_signals, suggest_category
@@ -11,7 +11,8 @@ from app.complaints.validation import complaint_data
 from app.extensions import db
 from app.i18n import current_language
 from app.intake.forms import ConfirmForm, ContactForm, DeflectForm, DescribeForm, details_form_class
-from app.kb.services import search_articles
+from app.kb.services import knowledge_base, search_articles
+from app.ratelimits import deflect_allowance, draft_allowance, upload_allowance
 from app.timeutil import utcnow
 
 bp = Blueprint("intake", __name__, url_prefix="/complaints")
@@ -20,12 +21,10 @@ SUBMITTED_KEY = receipts.SESSION_KEY
 STEPS = ("describe", "details", "contact", "review")
 
 
-def _draft_or_start():
+def _open_draft():
+    """The draft this browser is writing, or None (a draft row is only created once something is saved)."""
     draft = drafts.find_draft(session.get(DRAFT_KEY))
-    if draft is None or draft.complaint_id:
-        draft = drafts.new_draft()
-        session[DRAFT_KEY] = draft.token
-    return draft
+    return None if draft is None or draft.complaint_id else draft
 
 
 def _draft_or_redirect(required=("category", "description")):
@@ -36,12 +35,15 @@ def _draft_or_redirect(required=("category", "description")):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@draft_allowance
 def new():
     """Step 1: what happened."""
-    draft = _draft_or_start()
-    form = DescribeForm(data=draft.data)
+    draft = _open_draft()
+    form = DescribeForm(data=draft.data if draft else {})
     if form.validate_on_submit():
-        drafts.save_draft(draft, {"category": form.category.data, "description": form.description.data.strip()})
+        draft = drafts.save_draft(draft, {"category": form.category.data,
+                                          "description": form.description.data.strip()})
+        session[DRAFT_KEY] = draft.token
         return redirect(url_for(".suggestions"))
     return render_template("intake/describe.html", form=form, step="describe", steps=STEPS)
 
@@ -56,10 +58,16 @@ def suggestions():
 
 
 @bp.post("/new/deflect")
+@deflect_allowance
 def deflect():
-    """"已解决，不用投诉了": count it and drop the draft."""
+    """"已解决，不用投诉了": count it (once per draft) and drop the draft."""
     draft = _draft_or_redirect() or abort(_restart())
-    drafts.deflect(draft, DeflectForm().article.data or None)
+    article = DeflectForm().article.data
+    try:
+        drafts.deflect(draft, article if article and knowledge_base().get(article) else None)
+    except drafts.NotDeflectable:
+        flash(_("你描述的情况可能涉及诈骗，请先拨打 110 或 96110，再继续提交投诉，我们会优先处理。"), "error")
+        return redirect(url_for(".suggestions"))
     session.pop(DRAFT_KEY, None)
     return redirect(url_for(".deflected"))
 
@@ -71,20 +79,26 @@ def deflected():
 
 
 @bp.route("/new/details", methods=["GET", "POST"])
+@upload_allowance
 def details():
     """Step 2: the details this category needs, and evidence files (kept on the draft at once)."""
     draft = _draft_or_redirect() or abort(_restart())
     form = details_form_class(draft.data["category"], utcnow())(data=draft.data.get("details_raw", {}))
+    status = 200
     if request.method == "POST" and form.validate_on_submit() is not None:
         raw = {name: form[name].data for name in _detail_ids(draft)}
-        upload_errors = drafts.save_details(draft, raw, request.files.getlist("files"), form.evidence_kind.data)
+        try:
+            upload_errors = drafts.save_details(draft, raw, request.files.getlist("files"), form.evidence_kind.data)
+        except uploads.StorageUnavailable as exc:
+            current_app.logger.error("evidence storage unavailable: %s", exc.reason)
+            upload_errors, status = [_("你填写的内容已保存，但文件暂时无法上传，请稍后再试。")], 503
         if request.form.get("action") == "next" and not upload_errors and form.validate():
             return redirect(url_for(".contact"))
         for message in upload_errors:
             flash(message, "error")
     return render_template("intake/details.html", form=form, draft=draft, step="details", steps=STEPS,
                            category=CATEGORIES[draft.data["category"]], detail_ids=_detail_ids(draft),
-                           max_files=current_app.config["EVIDENCE_MAX_FILES"])
+                           max_files=current_app.config["EVIDENCE_MAX_FILES"]), status
 
 
 @bp.post("/new/evidence/<int:evidence_id>/delete")
@@ -124,7 +138,10 @@ def review():
 
 @bp.post("/new/submit")
 def submit():
-    """Store the complaint (once, however often this is posted) and show its reference."""
+    """Store the complaint (once, however often this is posted) and show its reference.
+
+    A database that is locked or down answers 503 (app.errors) within DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS.
+    """
     draft = drafts.find_draft(session.get(DRAFT_KEY))
     if draft is None:
         return redirect(url_for(".submitted")) if SUBMITTED_KEY in session else _restart()

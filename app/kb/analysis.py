@@ -18,6 +18,9 @@ from whoosh.analysis import LowercaseFilter, StopFilter, Token, Tokenizer
 STOP_WORDS = frozenset("""
 的 了 吗 呢 啊 吧 呀 哦 嘛 我 你 您 他 她 它 我们 是 在 和 与 及 或 把 给 让 就 都 也 还 又 很 太 这 那 这个 那个
 怎么 怎么办 怎样 如何 什么 为什么 为啥 咋 咋办 请问 一下 可以 能 能不能 要 想 会 有 没法 该 应该 吗 么 啦 呗 得 着 过
+知道 下来 现在 当时 已经 然后 因为 所以 但是 可是 就是 还是 这样 那样 这种 那种 时候 觉得 感觉 其实 好像 自己 我的
+你们 他们 之前 之后 一个 一些 这些 那些 还有 而且 或者 如果 的话 刚才 今天 昨天 前天 上周 到现在 一下子 被 已
+是不是 不是 是否 会不会 有没有 可不可以 行不行 能否 对不对
 a an the to of in on for is are was be do does did i my me it how what why can with and or not
 """.split())
 _PUNCTUATION = re.compile(r"^[\W_]+$", re.UNICODE)
@@ -63,9 +66,49 @@ def normalize(text):
     return _converter.convert(text)
 
 
+def strip_stop_phrases(text, phrases):
+    """Drop the noise people type around a question (请问, 到底, 气死了); keep `text` if nothing would be left.
+
+    A phrase only goes where it starts and ends on word boundaries, so 服了 stays inside 客服了.
+    """
+    present = sorted((p for p in phrases if p in text), key=len, reverse=True)
+    if not present:
+        return text
+    boundaries = {0}
+    position = 0
+    for word in jieba.cut(text):
+        position += len(word)
+        boundaries.add(position)
+    keep = [True] * len(text)
+    for phrase in present:
+        start = text.find(phrase)
+        while start != -1:
+            end = start + len(phrase)
+            if start in boundaries and end in boundaries and all(keep[start:end]):
+                keep[start:end] = [False] * len(phrase)
+            start = text.find(phrase, start + 1)
+    cleaned = "".join(c if kept else " " for c, kept in zip(text, keep))
+    return cleaned if words(cleaned) else text
+
+
 def words(text):
     """Segment for search (long words also yield their parts), dropping stop words and punctuation."""
     return [w for w in jieba.cut_for_search(text) if is_meaningful(w)]
+
+
+def segments(text):
+    """Every word of `text` in search mode, stop words included (they still mark where words are)."""
+    return [w for w in jieba.cut_for_search(text) if w.strip() and not _PUNCTUATION.match(w)]
+
+
+def has_han(text):
+    """Tell whether `text` contains a Chinese character."""
+    return bool(_HAN.search(text))
+
+
+def everyday_frequency(word):
+    """How often `word` occurs in Chinese at large (jieba's dictionary count; domain words are set to 1000–3000)."""
+    return jieba.dt.FREQ.get(word, 0)
 
 
 def is_dictionary_word(word):
@@ -80,11 +123,17 @@ def is_meaningful(word):
 
 def expand_synonyms(text, groups):
     """Return the phrasings to search besides `text`: the other members of each group it mentions."""
-    expansions = []
+    return [phrase for _, others in synonym_matches(text, groups) for phrase in others]
+
+
+def synonym_matches(text, groups):
+    """Return [(members `text` mentions, the group's other members)] for each group it mentions."""
+    matches = []
     for group in groups:
-        if any(_mentions(text, member) for member in group):
-            expansions.extend(member for member in group if not _mentions(text, member))
-    return expansions
+        mentioned = [member for member in group if _mentions(text, member)]
+        if mentioned:
+            matches.append((mentioned, [member for member in group if member not in mentioned]))
+    return matches
 
 
 def _mentions(text, member):
@@ -111,6 +160,7 @@ def han_windows(text, sizes=(2, 3, 4)):
                 yield run[start:start + size]
 
 
+@lru_cache(maxsize=4096)
 def pinyin_of(text):
     """Concatenated toneless pinyin of the Chinese characters in `text`."""
     return "".join(lazy_pinyin(text, errors="ignore"))

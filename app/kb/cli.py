@@ -1,11 +1,11 @@
-"""`flask kb ...`: validate content and rebuild the search index."""
+"""`flask kb ...`: validate content, rebuild the search index and list the searches that found nothing."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from app.complaints.replies import ReplyTemplateError, load_replies
 from app.kb import search, services
-from app.kb.content import ContentError, load_knowledge_base
+from app.kb.content import MIN_ASKED_AS, ContentError, load_knowledge_base, thin_asked_as
 
 kb_cli = AppGroup("kb", help="Help-center content and search index.")
 
@@ -20,6 +20,24 @@ def check():
         raise click.ClickException(str(exc)) from exc
     click.echo(f"OK: {len(kb.by_type('faq'))} FAQ articles, {len(kb.by_type('guide'))} guides, "
                f"{len(replies)} reply templates.")
+    thin = thin_asked_as(kb)
+    if thin:
+        click.echo(f"{len(thin)} articles have fewer than {MIN_ASKED_AS} \"also asked as\" phrasings (asked_as):")
+        for article in thin:
+            click.echo(f"  {article.type}/{article.slug}: {len(article.asked_as)}")
+
+
+@kb_cli.command("gaps")
+@click.option("--limit", default=30, show_default=True, help="How many searches to list.")
+def gaps(limit):
+    """List the help-center searches that found nothing, most frequent first: the content to write next."""
+    found = services.zero_result_searches(limit=limit)
+    if not found:
+        click.echo("No recorded searches without results.")
+        return
+    width = max(len(str(times)) for _, times in found)
+    for query, times in found:
+        click.echo(f"{times:>{width}}  {query}")
 
 
 @kb_cli.command("reindex")

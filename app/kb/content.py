@@ -16,6 +16,10 @@ ARTICLE_TYPES = {"faq": "faq", "guide": "guides"}
 REQUIRED_FIELDS = ("title", "title_en", "summary", "summary_en", "category", "tags", "keywords", "updated",
                    "related")
 LIST_FIELDS = ("tags", "keywords", "related")
+# "Also asked as": how buyers really type the question (slang, emotion, typos); indexed and boosted like the title.
+ASKED_AS_FIELD = "asked_as"
+MIN_ASKED_AS = 5
+STOP_PHRASES_FILE = "stopphrases.txt"
 ALLOWED_TAGS = {"a", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "blockquote", "h2", "h3", "h4",
                 "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "div", "span", "input", "label"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "div": {"class"},
@@ -54,6 +58,7 @@ class Article:
     html: str = ""
     toc: list = field(default_factory=list)
     text: str = ""
+    asked_as: list = field(default_factory=list)
 
     @property
     def url_path(self):
@@ -65,6 +70,7 @@ class KnowledgeBase:
     articles: dict
     categories: dict
     content_hash: str
+    stop_phrases: tuple = ()
 
     def by_type(self, article_type):
         return [a for a in self.articles.values() if a.type == article_type]
@@ -101,7 +107,22 @@ def load_knowledge_base(content_dir):
                 raise ContentError(f"{path}: slug {article.slug!r} is used twice")
             articles[article.slug] = article
     _check_related(articles, content_dir)
-    return KnowledgeBase(articles=articles, categories=categories, content_hash=content_hash(content_dir))
+    return KnowledgeBase(articles=articles, categories=categories, content_hash=content_hash(content_dir),
+                         stop_phrases=load_stop_phrases(content_dir))
+
+
+def load_stop_phrases(content_dir):
+    """Read content/stopphrases.txt: the noise people type around a question (one phrase a line, # comments)."""
+    path = Path(content_dir) / STOP_PHRASES_FILE
+    if not path.exists():
+        return ()
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line))
+
+
+def thin_asked_as(knowledge_base, minimum=MIN_ASKED_AS):
+    """Return the articles with fewer than `minimum` "also asked as" phrasings, by slug."""
+    return sorted((a for a in knowledge_base.articles.values() if len(a.asked_as) < minimum), key=lambda a: a.slug)
 
 
 _cache = {}
@@ -171,9 +192,17 @@ def _parse_article(path, article_type, categories):
                       **{name: meta[name] for name in REQUIRED_FIELDS})
     article.tags = [str(t) for t in article.tags]
     article.keywords = [str(k) for k in article.keywords]
+    article.asked_as = _asked_as(path, meta)
     article.html, article.toc = render_markdown(body)
     article.text = nh3.clean(article.html, tags=set()).strip()
     return article
+
+
+def _asked_as(path, meta):
+    phrasings = meta.get(ASKED_AS_FIELD) or []
+    if not isinstance(phrasings, list) or not all(isinstance(p, (str, int)) and str(p).strip() for p in phrasings):
+        raise ContentError(f"{path}: field {ASKED_AS_FIELD!r} must be a list of phrasings")
+    return [str(p).strip() for p in phrasings]
 
 
 def _check_related(articles, content_dir):

@@ -21,22 +21,21 @@ from pathlib import Path
 from markupsafe import Markup, escape
 from whoosh import index as whoosh_index
 from whoosh.analysis import SimpleAnalyzer, StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import HtmlFormatter, PinpointFragmenter
+from whoosh.fields import ID, KEYWORD, NGRAM, STORED, TEXT, Schema
 from whoosh.query import Or, Term
 
-from app.kb import analysis
+from app.kb import analysis, ranking, snippets
 from app.kb.search_query import plan_query
 from app.pagination import Page, paginate_list
 from app.timeutil import utcnow
 
 logger = logging.getLogger("portal.search")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "portal-meta.json"
 PINYIN_FILE = "pinyin-map.json"
 HIGHLIGHT_FIELDS = ("body", "summary", "summary_en")
-FIELD_BOOSTS = {"title": 4.0, "keywords": 3.0, "summary": 2.0, "body": 1.0,
+FIELD_BOOSTS = {"title": 4.0, "asked": 4.0, "keywords": 3.0, "summary": 2.0, "body": 1.0,
                 "title_en": 3.0, "tags": 2.5, "summary_en": 1.5, "pinyin": 1.5}
 
 
@@ -46,6 +45,7 @@ def build_schema():
     return Schema(
         slug=ID(stored=True, unique=True), type=ID(stored=True), category=ID(stored=True),
         title=TEXT(analyzer=chinese, stored=True, chars=True, field_boost=FIELD_BOOSTS["title"]),
+        asked=TEXT(analyzer=chinese, field_boost=FIELD_BOOSTS["asked"]),
         keywords=TEXT(analyzer=chinese, field_boost=FIELD_BOOSTS["keywords"]),
         summary=TEXT(analyzer=chinese, stored=True, chars=True, field_boost=FIELD_BOOSTS["summary"]),
         body=TEXT(analyzer=chinese, stored=True, chars=True, field_boost=FIELD_BOOSTS["body"]),
@@ -54,6 +54,8 @@ def build_schema():
         tags=TEXT(analyzer=english, field_boost=FIELD_BOOSTS["tags"], spelling=True),
         spell_en=TEXT(analyzer=SimpleAnalyzer(), spelling=True),
         pinyin=KEYWORD(lowercase=True, scorable=True, field_boost=FIELD_BOOSTS["pinyin"]),
+        # Characters and character pairs of what an article is about: only for the category fallback.
+        grams=NGRAM(minsize=1, maxsize=2),
         updated=STORED,
     )
 
@@ -82,24 +84,29 @@ def rebuild_index(knowledge_base, index_path):
 def _write_index(knowledge_base, build_dir):
     ix = whoosh_index.create_in(str(build_dir), build_schema())
     writer = ix.writer(procs=1, limitmb=256)
-    pinyin_map = {}
+    pinyin_votes = {}
     for article in knowledge_base.articles.values():
-        writer.add_document(**_document(article, pinyin_map))
+        writer.add_document(**_document(article, pinyin_votes))
     writer.commit()
+    # A pinyin stands for the word most articles use (kami -> 卡密, not the typo 卡蜜 one article lists).
+    pinyin_map = {key: max(votes, key=lambda word: (votes[word], word)) for key, votes in pinyin_votes.items()}
     (build_dir / PINYIN_FILE).write_text(json.dumps(pinyin_map, ensure_ascii=False), encoding="utf-8")
 
 
-def _document(article, pinyin_map):
-    vocabulary = set(analysis.words(" ".join([article.title, article.summary, *article.keywords])))
+def _document(article, pinyin_votes):
+    vocabulary = set(analysis.words(" ".join([article.title, article.summary, *article.keywords, *article.asked_as])))
     pinyin_tokens = set()
     for word in vocabulary:
         keys = analysis.pinyin_keys(word)
         pinyin_tokens.update(keys)
         if keys and len(word) >= 2:
-            pinyin_map.setdefault(keys[0], word)
+            votes = pinyin_votes.setdefault(keys[0], Counter())
+            votes[word] += 1
     pinyin_tokens.update(k.lower() for k in article.keywords if k.isascii())
     return dict(slug=article.slug, type=article.type, category=article.category, title=article.title,
-                keywords=" ".join(article.keywords), summary=article.summary, body=html.unescape(article.text),
+                asked="，".join(article.asked_as), keywords=" ".join(article.keywords), summary=article.summary,
+                grams="，".join([article.title, *article.asked_as, *article.keywords, article.summary]),
+                body=html.unescape(article.text),
                 title_en=article.title_en, summary_en=article.summary_en, tags=" ".join(article.tags),
                 spell_en=" ".join([article.title_en, article.summary_en, *article.tags]),
                 pinyin=" ".join(sorted(pinyin_tokens)), updated=article.updated.isoformat())
@@ -195,6 +202,8 @@ class SearchResults:
     facets: dict = field(default_factory=dict)
     suggestion: str | None = None
     degraded: bool = False
+    # Set when nothing matched and the hits are the best category's articles instead ("did you mean" that category).
+    category_suggestion: str | None = None
 
     @property
     def paging(self):
@@ -252,43 +261,60 @@ def search(knowledge_base, index_path, synonyms, query, *, article_type=None, ca
     """Search the help center; degrade to a scan of the articles when the index is unusable."""
     try:
         searcher, pinyin_map = _open_index.searcher(index_path)
-        plan = plan_query(query, synonyms, pinyin_map, searcher)
+        plan = plan_query(query, synonyms, pinyin_map, searcher, knowledge_base.stop_phrases)
         return _search_index(knowledge_base, searcher, plan, article_type, category, page, per_page)
     except Exception:
         logger.exception("search index unusable; falling back to scanning articles")
-        plan = plan_query(query, synonyms, {}, None)
+        plan = plan_query(query, synonyms, {}, None, knowledge_base.stop_phrases)
         return _scan(knowledge_base, plan, article_type, category, page, per_page)
 
 
 def _search_index(knowledge_base, searcher, plan, article_type, category, page, per_page):
     results = SearchResults(query=plan.original, page=page, per_page=per_page, suggestion=plan.suggestion)
-    if plan.query is None:
+    if not plan.terms:
         return results
     # One unscored pass over the matching documents gives both the category facets (type filter only)
     # and the total (type and category filters); only the shown page is scored in full and highlighted.
     fields = _open_index.doc_fields(searcher)
     type_docs = fields["type"].get(article_type, set()) if article_type else None
     facets = Counter()
-    for docnum in _matching_docs(searcher, plan.query):
+    for docnum in _matching_docs(searcher, plan.query) if plan.query is not None else ():
         if type_docs is None or docnum in type_docs:
             facets[fields["category_of"].get(docnum)] += 1
     facets.pop(None, None)
     results.facets = dict(facets)
     results.total = facets.get(category, 0) if category else sum(facets.values())
+    if not results.facets:
+        return _category_fallback(knowledge_base, searcher, plan, results, type_docs)
     if not results.total:
         return results
     # Like Whoosh's search_page: a page past the end shows the last page.
     shown_page = results.page = min(page, results.paging.pages)
+    start, end = (shown_page - 1) * per_page, shown_page * per_page
     allowed = _allowed_docs(fields, type_docs, category)
-    top = searcher.search(plan.query, limit=shown_page * per_page, filter=allowed)
-    page_hits = top[(shown_page - 1) * per_page: shown_page * per_page]
-    _record_matched_terms(top, searcher, plan.query, [hit.docnum for hit in page_hits])
-    top.fragmenter = PinpointFragmenter(maxchars=140, surround=60, autotrim=True)
-    top.formatter = HtmlFormatter(tagname="mark", between=" … ")
-    for hit in page_hits:
-        article = knowledge_base.get(hit["slug"])
+    top = searcher.search(plan.query, limit=max(end, ranking.depth(plan)), filter=allowed)
+    highlight_keys = _highlight_keys(plan.query)
+    ranked, matched = ranking.rank(searcher, top, plan, also=highlight_keys)
+    page_hits = ranked[start:end]
+    docnums = [item.hit.docnum for item in page_hits]
+    matched.update(ranking.matched_keys(searcher, highlight_keys, [d for d in docnums if d not in matched]))
+    _record_matched_terms(top, searcher, highlight_keys, matched, docnums)
+    top.fragmenter, top.formatter = snippets.fragmenter(), snippets.formatter()
+    for ranked in page_hits:
+        article = knowledge_base.get(ranked.hit["slug"])
         if article is not None:
-            results.hits.append(_hit(article, hit))
+            results.hits.append(_hit(article, ranked.hit, ranked.score))
+    return results
+
+
+def _category_fallback(knowledge_base, searcher, plan, results, type_docs):
+    """Nothing matched: offer the category whose articles look most like the query, with its best articles."""
+    category, hits = ranking.fallback_category(searcher, plan.normalized, type_docs)
+    articles = [a for a in (knowledge_base.get(hit["slug"]) for hit in hits) if a is not None]
+    if articles:
+        results.category_suggestion = category
+        results.hits = [_plain_hit(article, hit.score) for article, hit in zip(articles, hits)]
+        results.total, results.facets, results.page = len(articles), {category: len(articles)}, 1
     return results
 
 
@@ -319,43 +345,40 @@ def _allowed_docs(fields, type_docs, category):
     return category_docs if type_docs is None else category_docs & type_docs
 
 
-def _record_matched_terms(top, searcher, query, docnums):
+def _highlight_keys(query):
+    """The (field, token) leaves of `query` worth marking in a snippet: words, not single common characters."""
+    return {(leaf.field(), leaf.text) for leaf in query.leaves() if isinstance(leaf, Term)
+            and leaf.field() in HIGHLIGHT_FIELDS and snippets.highlights_word(leaf.text)}
+
+
+def _record_matched_terms(top, searcher, highlight_keys, matched, docnums):
     """Give `top` the matched terms of the shown hits, as `search(terms=True)` would, for pinpoint highlighting.
 
     Recording terms during the search costs a lookup for every matching document of the whole index;
-    the highlighter only needs them for the few hits on the page.
+    the highlighter only needs them for the few hits on the page, and `matched` already has them.
     """
-    reader = searcher.reader()
+    schema = searcher.schema
     docterms = {docnum: [] for docnum in docnums}
     termdocs = {}
-    wanted = sorted(docnums)
-    for leaf in query.leaves():
-        if leaf.field() not in HIGHLIGHT_FIELDS or not isinstance(leaf, Term):
-            continue
-        btext = searcher.schema[leaf.field()].to_bytes(leaf.text)
-        key = (leaf.field(), btext)
-        if key in termdocs or key not in reader:
-            continue
-        matcher = reader.postings(*key)
-        found = []
-        for docnum in wanted:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                found.append(docnum)
-                docterms[docnum].append(key)
-        if found:
-            termdocs[key] = found
+    for docnum in docnums:
+        for fieldname, token in sorted(matched.get(docnum, set()) & highlight_keys):
+            key = (fieldname, schema[fieldname].to_bytes(token))
+            docterms[docnum].append(key)
+            termdocs.setdefault(key, []).append(docnum)
     top.docterms, top.termdocs = docterms, termdocs
 
 
-def _hit(article, hit):
+def _hit(article, hit, score):
     snippet = hit.highlights("body", top=2) or hit.highlights("summary") or hit.highlights("summary_en")
     return Hit(slug=article.slug, type=article.type, category=article.category, title=article.title,
                title_en=article.title_en, url=article.url_path, summary_en=article.summary_en,
-               snippet=Markup(snippet) if snippet else escape(article.summary), score=round(hit.score, 3))
+               snippet=Markup(snippet) if snippet else escape(article.summary), score=round(score, 3))
+
+
+def _plain_hit(article, score):
+    return Hit(slug=article.slug, type=article.type, category=article.category, title=article.title,
+               title_en=article.title_en, url=article.url_path, summary_en=article.summary_en,
+               snippet=escape(article.summary), score=round(score, 3))
 
 
 def _scan(knowledge_base, plan, article_type, category, page, per_page):
@@ -382,6 +405,7 @@ def _scan(knowledge_base, plan, article_type, category, page, per_page):
 
 
 def _scan_score(article, terms):
-    fields = ((article.title.lower(), 4), (" ".join(article.keywords).lower(), 3), (article.summary, 2),
+    fields = ((article.title.lower(), 4), (" ".join(article.asked_as).lower(), 4),
+              (" ".join(article.keywords).lower(), 3), (article.summary, 2),
               (article.text, 1), (f"{article.title_en} {article.summary_en} {' '.join(article.tags)}".lower(), 2))
     return sum(weight * text.count(term) for term in terms for text, weight in fields)

@@ -58,8 +58,11 @@ def index_health():
 
 
 def record_search(results):
-    """Count a help-center search that found nothing, by its normalised text (batched, no write per search)."""
-    if results.total == 0 and results.page == 1 and results.query.strip():
+    """Count a help-center search that found nothing, by its normalised text (batched, no write per search).
+
+    A search answered only by the category fallback found no article either, so it counts too.
+    """
+    if (results.total == 0 or results.category_suggestion) and results.page == 1 and results.query.strip():
         counters.record(ZERO_RESULT_COUNTER, " ".join(results.query.split()).lower()[:80])
 
 
@@ -114,6 +117,13 @@ def record_vote(slug, visitor_id, helpful, reason=None, comment=None):
     except IntegrityError:
         db.session.rollback()
         raise AlreadyVoted(slug) from None
+
+
+def helpful_count(slug):
+    """Count the visitors who said the article helped them."""
+    query = sa.select(sa.func.count()).select_from(ArticleVote).where(ArticleVote.slug == slug,
+                                                                      ArticleVote.helpful.is_(True))
+    return db.session.scalar(query) or 0
 
 
 def has_voted(slug, visitor_id):

@@ -43,7 +43,7 @@ def article(folder, slug):
     voted = services.has_voted(slug, request.cookies.get(VISITOR_COOKIE))
     related = [kb.articles[s] for s in item.related if s in kb.articles]
     return render_template("kb/article.html", article=item, category=kb.categories[item.category],
-                           related=related, form=FeedbackForm(), voted=voted)
+                           related=related, form=FeedbackForm(), voted=voted, helpful=services.helpful_count(slug))
 
 
 @bp.post("/help/<any(faq, guides):folder>/<slug>/feedback")

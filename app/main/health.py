@@ -9,14 +9,29 @@ logger = logging.getLogger("portal.health")
 
 
 def check_database():
-    """Run a trivial query against the configured database."""
+    """Check that the database answers and takes writes: a read-only one cannot store a single complaint."""
     try:
         db.session.execute(text("SELECT 1"))
-        return None
     except Exception as exc:  # any driver error means "not ready"
         db.session.rollback()
         logger.warning("database not ready: %s", exc)
         return "database unreachable"
+    try:
+        read_only = _read_only()
+    except Exception as exc:
+        logger.warning("database does not take writes: %s", exc)
+        read_only = True
+    finally:
+        db.session.rollback()
+    return "database read-only" if read_only else None
+
+
+def _read_only():
+    """PostgreSQL says so itself (a standby, default_transaction_read_only); on SQLite, try a write and undo it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalar(text("SHOW transaction_read_only")) == "on"
+    db.session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    return False
 
 
 def readiness_report(checks):

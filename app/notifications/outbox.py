@@ -96,7 +96,9 @@ def _attempt(backend, envelope, now, max_attempts):
     try:
         backend.send(envelope)
     except Exception as exc:
-        logger.warning("notification %s not delivered: %r", envelope.id, exc)
+        # Only the kind of failure: SMTP errors quote the recipient's address (kept in the outbox row instead).
+        logger.warning("notification %s not delivered: %s %s", envelope.id, type(exc).__name__,
+                       getattr(exc, "smtp_code", "") or "")
         return _record_failure(envelope.id, exc, now, max_attempts)
     return _record_sent(envelope.id)
 

@@ -19,6 +19,7 @@ from app.pagination import paginate, parse_page
 from app.staff.blueprint import bp, client_address
 from app.staff.forms import ACTION_FORMS, PRIORITY_LABELS, BulkForm, ConfirmForm
 from app.timeutil import aware, utcnow
+from app.transparency import privacy, publishing
 
 INLINE_TYPES = ("image/jpeg", "image/png", "image/webp")
 RECENT_CHANGE = dt.timedelta(minutes=10)
@@ -109,12 +110,13 @@ def _split_selection(value):
 @bp.get("/complaints/<reference>")
 def case(reference):
     """Everything about one case: details, evidence, checklist, triage, duplicates, timeline, actions."""
-    complaint = _complaint(reference)
+    complaint = complaint_or_404(reference)
     presence.touch(current_user, complaint)
     return _case_page(complaint, revealed=False)
 
 
-def _complaint(reference):
+def complaint_or_404(reference):
+    """The complaint with this reference (in any spelling), or 404."""
     try:
         canonical = refs.normalize_reference(reference)
     except refs.InvalidReference:
@@ -137,8 +139,17 @@ def _case_page(complaint, revealed, forms=None, status=200, conflict=None):
         articles=search_articles(complaint.description[:200], per_page=3).hits, outcome_labels=OUTCOME_LABELS,
         priority_labels=PRIORITY_LABELS, categories=CATEGORIES, chosen_template=template, conflict=conflict,
         base_url=current_app.config["PORTAL_BASE_URL"].rstrip("/"), has_hidden=_has_hidden(complaint),
-        action_errors=[e for form in (forms or {}).values() for e in form.form_errors])
+        action_errors=[e for form in (forms or {}).values() for e in form.form_errors],
+        summary=publishing.summary_for(complaint), summary_findings=_summary_findings(complaint))
     return page, status
+
+
+def _summary_findings(complaint):
+    """What the scrubber still finds in the complaint's draft summary, for the publishing panel."""
+    summary = publishing.summary_for(complaint)
+    if summary is None or summary.status == "withdrawn":
+        return []
+    return privacy.find(summary.text, publishing.known_values(complaint))
 
 
 def _has_hidden(complaint):
@@ -191,7 +202,7 @@ def _template_context(complaint):
 @bp.post("/complaints/<reference>/actions")
 def act(reference):
     """Apply one action (take, reply, resolve…) in one transaction; a stale version answers 409."""
-    complaint = _complaint(reference)
+    complaint = complaint_or_404(reference)
     action = request.form.get("action", "")
     form_class = ACTION_FORMS.get(action) or abort(400)
     form = form_class()
@@ -229,7 +240,7 @@ def _ready_to_send(form):
 def _changed(exc):
     """Someone else changed the case first: show what changed, keep what the agent typed, apply nothing."""
     db.session.rollback()
-    complaint = _complaint(exc.reference)
+    complaint = complaint_or_404(exc.reference)
     action = request.form.get("action", "")
     form_class = ACTION_FORMS.get(action)
     forms = {action: form_class()} if form_class else None
@@ -243,7 +254,7 @@ def _changed(exc):
 @bp.post("/complaints/<reference>/reveal")
 def reveal(reference):
     """Show card codes, ID and bank-card numbers unmasked, for this page view only; audited."""
-    complaint = _complaint(reference)
+    complaint = complaint_or_404(reference)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     audit.log("reveal", staff=current_user, complaint=complaint, client=client_address())
@@ -253,7 +264,7 @@ def reveal(reference):
 @bp.get("/complaints/<reference>/evidence/<int:evidence_id>")
 def evidence(reference, evidence_id):
     """Open an evidence file: images inline, anything else as a download; every view is audited."""
-    complaint = _complaint(reference)
+    complaint = complaint_or_404(reference)
     item, path = followup.evidence_file(complaint, evidence_id) or abort(404)
     audit.log("evidence_view", staff=current_user, complaint=complaint, subject=item.original_name,
               client=client_address())
@@ -267,7 +278,7 @@ def evidence(reference, evidence_id):
 @bp.post("/complaints/<reference>/presence")
 def still_viewing(reference):
     """Heartbeat from the open case page (JavaScript), so colleagues see who has it open."""
-    complaint = _complaint(reference)
+    complaint = complaint_or_404(reference)
     presence.touch(current_user, complaint)
     viewers = presence.viewers([complaint.id], exclude=current_user).get(complaint.id, [])
     return {"viewers": viewers, "version": complaint.version}

@@ -11,6 +11,7 @@ from app.complaints import queue, reference as refs, services
 from app.contact import reports
 from app.kb import services as kb_services
 from app.pagination import paginate, parse_page
+from app.security import database_id
 from app.staff.access import admin_required, supervisor_required
 from app.staff.blueprint import bp
 from app.staff.forms import ROLE_LABELS, AccountForm, AccountUpdateForm, AuditFilterForm
@@ -47,7 +48,7 @@ def audit_log():
     form.staff.choices = [("", _("全部"))] + [(str(m.id), m.display_name) for m in accounts.all_members()]
     form.kind.choices = [("", _("全部"))] + [(k, k) for k in audit.kinds()]
     complaint = _filter_complaint(form.reference.data)
-    query = audit.entries(staff_id=int(form.staff.data) if (form.staff.data or "").isdigit() else None,
+    query = audit.entries(staff_id=database_id(form.staff.data),
                           complaint_id=complaint.id if complaint else None, kind=form.kind.data or None)
     if form.reference.data and complaint is None:
         query = query.where(False)

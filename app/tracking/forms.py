@@ -19,6 +19,13 @@ REFERENCE_ERRORS = {
 }
 
 
+def reference_hint(text, error):
+    """Say what is wrong with a reference that does not read (InvalidReference `error`), as helpfully as we can."""
+    if error.reason == "format" and "U" in (text or "").upper():
+        return _l("投诉编号里不会出现字母 U，可能是 V，请再核对一下。")
+    return REFERENCE_ERRORS[error.reason]
+
+
 class LookupForm(FlaskForm):
     reference = StringField(_l("投诉编号"), render_kw=CODE_INPUT,
                             description=_l("例如 TS-7K3M-9QXA-4HRT-C2V，不区分大小写，空格和短横线可省略。"),
@@ -31,9 +38,7 @@ class LookupForm(FlaskForm):
         try:
             field.data = refs.normalize_reference(field.data)
         except refs.InvalidReference as exc:
-            if exc.reason == "format" and "U" in (field.data or "").upper():
-                raise ValidationError(_l("投诉编号里不会出现字母 U，可能是 V，请再核对一下。")) from None
-            raise ValidationError(REFERENCE_ERRORS[exc.reason]) from None
+            raise ValidationError(reference_hint(field.data, exc)) from None
 
     def validate_access_code(self, field):
         try:

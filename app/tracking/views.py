@@ -10,9 +10,10 @@ from app.complaints.models import EventKind
 from app.complaints.lifecycle import ComplaintChanged
 from app.complaints.states import STATUS_LABELS, InvalidTransition
 from app.extensions import limiter
+from app.ratelimits import upload_allowance
 from app.timeutil import utcnow
 from app.tracking.forms import (ConfirmForgetForm, LookupForm, LostForm, MessageForm, RateForm, ReopenForm,
-                                WithdrawForm)
+                                WithdrawForm, reference_hint)
 
 bp = Blueprint("tracking", __name__, url_prefix="/track")
 VERIFIED_KEY = "tracking_verified"
@@ -32,8 +33,9 @@ class NotVerified(Exception):
 
 @bp.get("")
 def index():
-    """Ask for the reference (prefilled from ?reference=) and the access code."""
-    return render_template("tracking/index.html", form=LookupForm(reference=request.args.get("reference", "")[:64]))
+    """Ask for the reference (prefilled from ?reference=) and the access code; list those opened on this device."""
+    return render_template("tracking/index.html", form=LookupForm(reference=request.args.get("reference", "")[:64]),
+                           **_device_context())
 
 
 @bp.post("")
@@ -44,22 +46,28 @@ def lookup():
     if form.validate_on_submit() and (complaint := _check_code(form)):
         _remember(complaint.reference)
         return redirect(url_for(".detail", reference=complaint.reference))
-    return render_template("tracking/index.html", form=form)
+    return render_template("tracking/index.html", form=form, **_device_context())
 
 
 @bp.get("/<reference>")
 def detail(reference):
-    """Show everything to a browser that entered the code, else only status and dates."""
-    canonical = _canonical(reference)
+    """Show everything to a browser that entered the code, else only status and dates; hint at a mistyped link."""
+    try:
+        canonical = refs.normalize_reference(reference)
+    except refs.InvalidReference as exc:
+        return _reference_not_found(reference, reference_hint(reference, exc))
     if canonical != reference:
         return redirect(url_for(".detail", reference=canonical))
-    complaint = services.find_by_reference(canonical) or abort(404)
+    complaint = services.find_by_reference(canonical)
+    if complaint is None:
+        return _reference_not_found(reference, _("没有找到这个投诉编号，请核对链接或重新输入。"))
     if canonical in session.get(VERIFIED_KEY, ()):
         return _owner_page(complaint)
     return render_template("tracking/status.html", complaint=complaint, form=LookupForm(reference=canonical))
 
 
 @bp.post("/<reference>/message")
+@upload_allowance
 def message(reference):
     """Add information or files; answering a staff question sends the complaint back to review."""
     complaint = _verified(reference)
@@ -105,6 +113,16 @@ def reopen(reference):
         return _owner_page(complaint, reopen_form=form)
     services.reopen(complaint, form.reopen_reason.data.strip())
     flash(_("投诉已重新打开，我们会优先处理。"), "success")
+    return redirect(url_for(".detail", reference=complaint.reference))
+
+
+@bp.post("/<reference>/consent")
+def withdraw_consent(reference):
+    """Withdraw consent to publication: any summary of this complaint leaves the public pages at once."""
+    complaint = _verified(reference)
+    if ConfirmForgetForm().validate_on_submit():
+        services.withdraw_consent(complaint)
+        flash(_("已撤回公示同意。这件投诉不会再出现在公示页上，已发布的摘要已经下线。"), "success")
     return redirect(url_for(".detail", reference=complaint.reference))
 
 
@@ -186,6 +204,19 @@ def _check_code(form):
     return None
 
 
+def _device_context():
+    """The complaints this browser opened with their codes, most recent first ("我在这台设备上查过的投诉")."""
+    verified = list(reversed(session.get(VERIFIED_KEY, [])))
+    return {"device_complaints": services.find_by_references(verified), "next_due": followup.next_due}
+
+
+def _reference_not_found(reference, hint):
+    """The lookup form, prefilled with the reference from the URL and the same hint the form gives (still a 404)."""
+    form = LookupForm(formdata=None, reference=reference[:refs.MAX_INPUT_LENGTH])
+    form.reference.errors = [str(hint)]
+    return render_template("tracking/index.html", form=form, **_device_context()), 404
+
+
 def _remember(reference):
     """Keep the last few references this browser opened with their codes, so follow-ups need no code."""
     verified = [r for r in session.get(VERIFIED_KEY, []) if r != reference]
@@ -216,4 +247,4 @@ def _owner_page(complaint, **forms):
     return render_template("tracking/detail.html", complaint=complaint, timeline=followup.timeline(complaint),
                            request_event=followup.open_request(complaint), actions=followup.actions(complaint),
                            overdue=services.is_overdue(complaint), clock=queue.clock(complaint), category_name=CATEGORIES[complaint.category].name,
-                           **forms)
+                           progress=followup.progress(complaint), due=followup.next_due(complaint), **forms)

@@ -40,6 +40,7 @@ def public_figures(since=None, until=None, now=None, months=12):
         "deflection": {"deflected": s.deflected,
                        "rate_percent": round(100 * s.deflected / (s.deflected + s.received), 1)
                        if s.deflected + s.received else None},
+        "sellers": stats.seller_accountability(),
         "demo_data": s.has_demo_data,
         "generated_at": now.isoformat(),
     }
@@ -92,6 +93,9 @@ def flat_rows(payload):
     rows += [("satisfaction", "ratings", payload["satisfaction"]["ratings"]),
              ("satisfaction", "average", payload["satisfaction"]["average"])]
     rows += [("deflection", key, value) for key, value in payload["deflection"].items()]
+    for seller in payload["sellers"]:
+        rows += [(f"sellers.{name}", seller["seller"], seller[name])
+                 for name in ("at_fault", "complaints", "resolved", "resolved_percent")]
     for row in payload["monthly"]:
         for name in ("received", "resolved", "first_response_on_time"):
             rows.append((f"monthly.{name}", row["month"], _shown(f"monthly.{name}.{row['month']}", row[name], reasons)))

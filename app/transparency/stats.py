@@ -6,6 +6,8 @@ from the moment it is late, and so does one answered after it.
 """
 import dataclasses
 import datetime as dt
+import hashlib
+import hmac
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from app.complaints.states import CLOSED_STATUSES, OPEN_STATUSES, Status
 from app.extensions import db
 from app.pagination import paginate
 from app.timeutil import aware, utcnow
+from app.transparency import privacy
 
 PUBLISHED_OUTCOMES = (Status.RESOLVED, Status.REJECTED)
 # Closed by the user (or merged) before anyone had to answer: no deadline was missed or met.
@@ -200,18 +203,37 @@ def overdue_now(now=None):
 
 
 def monthly(months=12, now=None):
-    """[{month, received, resolved, first_response_on_time}] for the last `months` calendar months, oldest first."""
+    """[{month, received, resolved, first_response_on_time}] for the last `months` calendar months, oldest first.
+
+    One grouped query: months are calendar months in the portal's time zone.
+    """
     now = now or utcnow()
-    rows = []
-    for start, end in _month_ranges(months, now):
-        s = summary(start, end, now)
-        rows.append({"month": start.strftime("%Y-%m"), "received": s.received, "resolved": s.resolved,
-                     "first_response_on_time": s.first_response_on_time})
-    return rows
+    ranges = _month_ranges(months, now)
+    month = _local_month(Complaint.created_at, now)
+    counted = sa.not_(sa.and_(Complaint.status.in_(ENDED_BY_USER), Complaint.first_responded_at.is_(None)))
+    due = sa.and_(counted, Complaint.first_response_due <= now)
+    met = sa.and_(due, Complaint.first_responded_at <= Complaint.first_response_due)
+    rows = db.session.execute(
+        sa.select(month, sa.func.count(), sa.func.count(sa.case((Complaint.status == Status.RESOLVED, 1))),
+                  sa.func.count(sa.case((due, 1))), sa.func.count(sa.case((met, 1))))
+        .where(Complaint.created_at >= ranges[0][1], Complaint.created_at < ranges[-1][2]).group_by(month)).all()
+    found = {label: (received, resolved, _share(on_time, due_count))
+             for label, received, resolved, due_count, on_time in rows}
+    return [{"month": label, "received": found.get(label, (0,))[0], "resolved": found.get(label, (0, 0))[1],
+             "first_response_on_time": found.get(label, (0, 0, None))[2]} for label, _, _ in ranges]
+
+
+def _local_month(column, now):
+    """SQL for "YYYY-MM" of a timestamp in the portal's zone (its offset now: zones here have no summer time)."""
+    zone = current_app.config["PORTAL_TIMEZONE"]
+    if db.engine.dialect.name == "sqlite":
+        hours = int(now.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() // 3600)
+        return sa.func.strftime("%Y-%m", column, f"{hours:+d} hours")
+    return sa.func.to_char(sa.func.timezone(zone, column), "YYYY-MM")
 
 
 def _month_ranges(months, now):
-    """Calendar months in the portal's time zone, as aware UTC bounds."""
+    """[(label "YYYY-MM", start, end)] of calendar months in the portal's time zone, with aware UTC bounds."""
     zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
     local = now.astimezone(zone)
     year, month = local.year, local.month
@@ -221,7 +243,7 @@ def _month_ranges(months, now):
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     starts.reverse()
     ends = [*starts[1:], _next_month(starts[-1])]
-    return [(s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for s, e in zip(starts, ends)]
+    return [(s.strftime("%Y-%m"), s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for s, e in zip(starts, ends)]
 
 
 def _next_month(start):
@@ -233,6 +255,28 @@ def month_bounds(text, end=False):
     year, month = (int(part) for part in text.split("-"))
     start = dt.datetime(year, month, 1, tzinfo=ZoneInfo(current_app.config["PORTAL_TIMEZONE"]))
     return (_next_month(start) if end else start).astimezone(dt.UTC)
+
+
+# ------------------------------------------------------------------ sellers
+
+SELLER_MINIMUM = 5
+
+
+def seller_accountability(minimum=SELLER_MINIMUM):
+    """Sellers that staff found at fault (outcome seller_penalised) in at least `minimum` complaints:
+    [{seller, at_fault, complaints, resolved, resolved_percent}], most at-fault complaints first.
+
+    A seller id the user typed is published only when the scrubber finds no personal data in it.
+    """
+    at_fault = sa.func.count(sa.case((Complaint.outcome == "seller_penalised", 1)))
+    resolved = sa.func.count(sa.case((Complaint.status == Status.RESOLVED, 1)))
+    rows = db.session.execute(
+        sa.select(Complaint.seller_id, at_fault, sa.func.count(), resolved)
+        .where(Complaint.seller_id.is_not(None)).group_by(Complaint.seller_id)
+        .having(at_fault >= minimum).order_by(at_fault.desc(), Complaint.seller_id)).all()
+    return [{"seller": seller, "at_fault": fault, "complaints": total, "resolved": done,
+             "resolved_percent": _share(done, total)}
+            for seller, fault, total, done in rows if not privacy.find(seller)]
 
 
 # ------------------------------------------------------------------ caching
@@ -280,9 +324,15 @@ def _published():
             .order_by(Complaint.closed_at.desc(), Complaint.id.desc()))
 
 
+def case_id(complaint_id):
+    """The public case number: keyed and stable, never the internal sequence (which would reveal volumes)."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"case:{complaint_id}".encode(), hashlib.sha256)
+    return "C" + digest.hexdigest()[:10].upper()
+
+
 def outcome_row(complaint):
     """The allow-listed public record of one decided complaint."""
-    return {"case": f"C{complaint.id:05d}", "category": complaint.category,
+    return {"case": case_id(complaint.id), "category": complaint.category,
             "filed_month": aware(complaint.created_at).strftime("%Y-%m"), "outcome": complaint.status,
             "days_to_close": round((aware(complaint.closed_at) - aware(complaint.created_at)).total_seconds() / 86400, 1),
             "first_response_on_time": bool(complaint.first_responded_at and

@@ -2,13 +2,13 @@
 import csv
 import io
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from app.complaints.casework import OUTCOME_LABELS
 from app.complaints.categories import CATEGORIES
 from app.complaints.states import STATUS_LABELS
-from app.pagination import parse_page
-from app.transparency import figures, stats
+from app.pagination import paginate, parse_page
+from app.transparency import figures, publishing, stats
 
 OUTCOME_FIELDS = ("case", "category", "filed_month", "outcome", "days_to_close", "first_response_on_time", "rating",
                   "demo")
@@ -24,16 +24,27 @@ def index():
     return render_template("transparency/index.html", overall=stats.cached_summary(),
                            recent=stats.cached_summary(days=30), figures=published,
                            hidden={entry["cell"]: entry["reason"] for entry in published["suppressed"]},
+                           monthly_bars=[(row["month"][2:].replace("-", "."), row["received"]) for row in published["monthly"]],
+                           seller_minimum=stats.SELLER_MINIMUM, category_bars=[(str(CATEGORIES[c].name)[:4], n) for c, n in published["by_category"].items()],
                            outcomes=latest.items, total_outcomes=latest.total, categories=CATEGORIES,
                            labels=STATUS_LABELS, outcome_labels=OUTCOME_LABELS)
 
 
 @bp.get("/outcomes")
 def outcomes():
-    """Page through every published outcome."""
+    """Page through every published outcome, with the newest worded case summaries first."""
     paging = stats.published_outcomes(parse_page(request.args.get("page")))
     return render_template("transparency/outcomes.html", outcomes=paging.items, paging=paging,
-                           categories=CATEGORIES, labels=STATUS_LABELS)
+                           summaries=paginate(publishing.published(), 1, 10).items, categories=CATEGORIES,
+                           labels=STATUS_LABELS, outcome_labels=OUTCOME_LABELS)
+
+
+@bp.get("/outcomes/<public_id>")
+def summary(public_id):
+    """One published case summary, by its random public id."""
+    found = publishing.find_published(public_id[:16]) or abort(404)
+    return render_template("transparency/summary.html", summary=found, categories=CATEGORIES, labels=STATUS_LABELS,
+                           outcome_labels=OUTCOME_LABELS)
 
 
 @bp.get("/statistics.csv")

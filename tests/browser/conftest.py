@@ -65,3 +65,34 @@ def screenshot_dir(request):
     path = Path(__file__).resolve().parents[2] / "test-results" / request.node.name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+# Labels, codes and options that a line break splits in two: each text's line boxes, counted by their tops.
+WRAPPED_JS = """selector => [...document.querySelectorAll(selector)].filter(el => {
+  const range = document.createRange(); range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(el => el.textContent.trim())"""
+
+WIDE_JS = """() => [...document.querySelectorAll('body *')].filter(el => el.getBoundingClientRect().right > innerWidth)
+  .map(el => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 30)}`).slice(-3)"""
+
+
+def wrapped(page, selector):
+    """Return the texts matched by `selector` that wrap onto more than one line."""
+    return page.evaluate(WRAPPED_JS, selector)
+
+
+@pytest.fixture
+def snap(page, screenshot_dir):
+    """Screenshot the current page on a phone (390 px) and a desktop, and check nothing overflows sideways."""
+    def take(name):
+        # A click that submits a form may still be navigating: measure the page it lands on, not the one it left.
+        page.wait_for_load_state("load")
+        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} scrolls sideways on the {label} by {overflow}px: {page.evaluate(WIDE_JS)}"
+            page.screenshot(path=str(screenshot_dir / f"{name}-{label}.png"), full_page=True)
+        page.set_viewport_size(PHONE)
+    return take

@@ -46,3 +46,52 @@ def test_complaint_steps_with_errors_stay_accessible(live_server, axe_page):
     axe_page.get_by_role("button", name="下一步").click()
     assert axe_page.locator(".error").count() >= 2
     assert _violations(axe_page) == []
+
+
+def test_live_search_suggestions_stay_accessible(live_server, axe_page):
+    axe_page.goto(f"{live_server}/help")
+    axe_page.get_by_role("searchbox").type("怎么退款", delay=30)
+    axe_page.locator(".suggestions a").first.wait_for()
+    assert _violations(axe_page) == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_pages_changed_for_phones_stay_accessible(live_server, live_app, axe_page, language):
+    """Scam advice, the upload button, the receipt, the progress stepper and the device list, on a phone."""
+    from tests.factories import file_complaint, staff_act
+
+    axe_page.set_viewport_size({"width": 390, "height": 844})
+    axe_page.goto(f"{live_server}/lang/{language}?next=/complaints/new")
+    problems = {}
+
+    def check(name):
+        if found := _violations(axe_page):
+            problems[name] = found
+
+    check("describe")
+    axe_page.locator("input[name=category][value=other]").check()
+    axe_page.locator("textarea[name=description]").fill("有人冒充客服让我转账到个人账户，我的 500 元没了，还让我交解冻费。")
+    axe_page.locator("form button[type=submit]").click()
+    check("suggestions-scam")
+    axe_page.goto(f"{live_server}/complaints/new/details")
+    check("details")
+    axe_page.locator("button[value=next]").click()
+    check("contact")
+    axe_page.locator("#contact_email").fill("buyer@example.com")
+    axe_page.locator("#consent_privacy").check()
+    axe_page.locator("form button[type=submit]").click()
+    axe_page.locator("button[data-once]").click()
+    check("submitted")
+
+    reference, code = file_complaint(live_app)
+    staff_act(live_app, reference, "take", "客服阿杰")
+    axe_page.goto(f"{live_server}/track")
+    axe_page.locator("#reference").fill(reference)
+    axe_page.locator("#access_code").fill(code)
+    axe_page.locator("form.card button[type=submit]").click()
+    check("owner")
+    axe_page.goto(f"{live_server}/track")
+    check("track-device-list")
+    axe_page.goto(f"{live_server}/track/TS-K94K-3GZ7-B79P-TYU")
+    check("track-typo")
+    assert problems == {}

@@ -30,3 +30,28 @@ def test_contact_page_and_verifier(live_server, page, screenshot_dir):
     page.get_by_role("button", name="核对").click()
     assert page.locator("#value-error").inner_text() == "请输入要核对的号码、账号或链接。"
     assert page.get_by_label("对方的电话、QQ、微信号、邮箱或链接").get_attribute("aria-invalid") == "true"
+
+
+def test_wait_estimates_on_a_phone_read_plainly_with_the_method_folded(live_server, page, snap):
+    page.goto(f"{live_server}/contact")
+    assert page.get_by_test_id("best-times-hotline").inner_text().startswith("最好打的时段：")
+    assert page.get_by_test_id("best-times-chat").inner_text().startswith("最快有人接入的时段：")
+    method = page.locator("details.how-estimated").first
+    assert not method.get_by_text("Erlang C", exact=False).is_visible(), "jargon stays in the box until opened"
+    assert "来访" not in page.locator("main").inner_text()
+    snap("contact-zh")
+    method.locator("summary").click()
+    assert method.get_by_text("Erlang C", exact=False).is_visible()
+
+    page.goto(f"{live_server}/contact/hotline")
+    assert page.get_by_test_id("best-times-hotline").is_visible()
+    snap("hotline-zh")
+    page.goto(f"{live_server}/contact/complaint-form")
+    assert page.get_by_role("link", name="在本站填写投诉表").get_attribute("href") == "/complaints/new"
+    snap("complaint-form-zh")
+
+    page.goto(f"{live_server}/lang/en?next=/contact")
+    assert page.get_by_test_id("best-times-hotline").inner_text().startswith("Best times to call: weekdays")
+    snap("contact-en")
+    page.goto(f"{live_server}/contact/hotline")
+    snap("hotline-en")

@@ -1,4 +1,6 @@
-"""Fixtures of the hostile-input catalogue: a verified owner, a CSRF-enforcing app, an app that crashes."""
+"""Fixtures of the hostile-input catalogue: a verified owner, a CSRF-enforcing app, an app that crashes, the logs."""
+import logging
+
 import pytest
 
 from app import create_app
@@ -48,3 +50,35 @@ def crashing_app(app):
     app.add_url_rule("/boom-for-tests", "boom_html", boom)
     app.add_url_rule("/api/v1/boom-for-tests", "boom_json", boom)
     return app
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+        if record.exc_info:
+            self.lines.append(logging.Formatter().formatException(record.exc_info))
+
+
+@pytest.fixture
+def logs():
+    """Everything the portal, Flask and SQLAlchemy log during the test, as one text (to grep for planted values)."""
+    handler = _Collect()
+    loggers = [logging.getLogger(name) for name in ("", "portal", "app", "sqlalchemy", "werkzeug")]
+    # Alembic's fileConfig (run by the migration fixtures) disables the loggers that existed before it.
+    disabled = {logger: logger.disabled for logger in logging.Logger.manager.loggerDict.values()
+                if isinstance(logger, logging.Logger)}
+    for logger in disabled:
+        logger.disabled = False
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield lambda: "\n".join(handler.lines)
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+        for logger, was_disabled in disabled.items():
+            logger.disabled = was_disabled

@@ -10,8 +10,12 @@ import sqlalchemy as sa
 from markupsafe import escape
 from PIL import Image
 
-from app.complaints.models import Complaint, Evidence
+from app.complaints.models import AccessLockout, Complaint, ComplaintDraft, ComplaintEvent, Deflection, Evidence
 from app.extensions import db
+from app.security import clean_text
+
+# What "nothing stored" counts: rows of these tables, and files in the upload folder (temporary ones included).
+STORED_TABLES = (Complaint, ComplaintDraft, ComplaintEvent, Evidence, Deflection)
 
 # Markup that would run script if a page emitted it unescaped.
 XSS = [
@@ -41,8 +45,8 @@ def text(response):
 
 
 def assert_shown_escaped(page, payload):
-    """The payload appears, but only as text: HTML-escaped, never as markup."""
-    assert str(escape(payload)) in page
+    """The payload appears, but only as text: HTML-escaped, never as markup (without Bidi controls if typed in)."""
+    assert str(escape(payload)) in page or str(escape(clean_text(payload))) in page
     assert payload not in page
     for marker in ("<script>alert", "<img src=x", "<svg", "<iframe"):
         if marker in payload:
@@ -104,3 +108,23 @@ def submit_on_the_web(client):
     client.post("/complaints/new/submit")
     page = text(client.get("/complaints/submitted"))
     return re.search(r'data-testid="access-code">([^<]+)<', page).group(1)
+
+
+def stored(app):
+    """Count what the portal keeps: rows per table, and files in the upload folder (temporary ones included)."""
+    with app.app_context():
+        rows = {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in STORED_TABLES}
+    upload_dir = app.config["UPLOAD_DIR"]
+    rows["files"] = len(list(upload_dir.iterdir())) if upload_dir.is_dir() else 0
+    return rows
+
+
+def lockout_rows(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AccessLockout))
+
+
+def png_upload(name="截图.png"):
+    """A small PNG as the test client uploads it: (stream, name)."""
+    return io.BytesIO(png_bytes()), name
