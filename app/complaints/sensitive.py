@@ -27,7 +27,7 @@ def find(text):
     spans += [Span("id_number", m.start("value"), m.end("value")) for m in _ID_NUMBER.finditer(text or "")
               if _valid_birth_date(m.group("value"))]
     spans += [Span("bank_card", m.start("value"), m.end("value")) for m in _DIGIT_RUN.finditer(text or "")
-              if _luhn_ok(re.sub(r"\D", "", m.group("value")))]
+              if luhn_ok(re.sub(r"\D", "", m.group("value")))]
     chosen = []
     for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
         if not chosen or span.start >= chosen[-1].end:
@@ -67,7 +67,8 @@ def _valid_birth_date(number):
     return dt.date(1900, 1, 1) <= born <= dt.date.today()
 
 
-def _luhn_ok(digits):
+def luhn_ok(digits):
+    """The Luhn check of bank-card numbers (ISO/IEC 7812), over a string of digits."""
     total = 0
     for index, char in enumerate(reversed(digits)):
         value = int(char) * (2 if index % 2 else 1)

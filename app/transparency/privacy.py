@@ -21,6 +21,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
+from app.complaints.sensitive import luhn_ok
+
 PLACEHOLDERS = {
     "phone": "[手机号]", "landline": "[电话]", "id_number": "[身份证号]", "bank_card": "[银行卡号]", "qq": "[QQ]",
     "wechat": "[微信]", "email": "[邮箱]", "name": "[姓名]", "address": "[地址]", "card_code": "[卡密]",
@@ -364,7 +366,7 @@ def _classify(pieces, seps, prefix):
         return "id_number", 3
     if 16 <= len(digits) <= 19:
         card_like = len(pieces) == 1 or all(size == 4 for size in sizes[:-1])
-        if _luhn_ok(digits) and card_like:
+        if luhn_ok(digits) and card_like:
             return "bank_card", 2
         if card_like and len(pieces) > 1 or digits.startswith("62"):
             return "bank_card", 3
@@ -394,14 +396,6 @@ def _id_check_ok(number):
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     total = sum(int(d) * w for d, w in zip(number[:17], weights))
     return "10X98765432"[total % 11] == number[17]
-
-
-def _luhn_ok(digits):
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
 
 
 # --- Formats that speak for themselves ---------------------------------------------------------------------------
@@ -536,7 +530,7 @@ def _refine(kind, compact):
     if kind == "account" and compact.isdigit():
         if _MOBILE.fullmatch(compact):
             return "phone"
-        if 16 <= len(compact) <= 19 and compact[0] in "3456" and _luhn_ok(compact):
+        if 16 <= len(compact) <= 19 and compact[0] in "3456" and luhn_ok(compact):
             return "bank_card"
     return kind
 
