@@ -68,3 +68,15 @@ def test_help_search_suggests_while_typing_and_the_plain_form_works_without_java
     plain.wait_for_url("**/search?q=*")
     assert "退款" in plain.locator("ol .result h2 a").first.inner_text()
     context.close()
+
+
+def test_a_long_upset_sentence_typed_on_the_home_page_lands_on_the_right_article(live_server, page):
+    page.goto(f"{live_server}/")
+    box = page.get_by_label("先搜索，也许马上就能解决")
+    box.fill("上周在平台买了200元的话费，页面一直显示处理中，打客服也没人接，烦死了")
+    box.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    first = page.locator("ol .result h2 a").first
+    assert first.inner_text().startswith("充值后一直没到账")
+    first.click()
+    page.wait_for_url("**/help/faq/recharge-not-arrived")
