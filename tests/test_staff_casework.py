@@ -403,6 +403,17 @@ def test_queue_is_sorted_by_next_deadline_and_filters_count(app, client, agent):
     assert "没有符合筛选条件的投诉" in client.get("/staff?q=没有这个词").get_data(as_text=True)
 
 
+def test_supervisors_see_one_agents_queue(app, client, signed_in):
+    signed_in("supervisor")
+    held, other = file_complaint(app)[0], file_complaint(app)[0]
+    staff_act(app, held, "take", "客服小王")
+    with app.app_context():
+        wang = db.session.scalar(sa.select(StaffMember.id).where(StaffMember.display_name == "客服小王"))
+    page = client.get(f"/staff?assignee={wang}").get_data(as_text=True)
+    assert held in page and other not in page
+    assert other in client.get("/staff?assignee=99999999999999").get_data(as_text=True)  # ignored, not a 500
+
+
 def test_queue_pagination_refuses_absurd_pages(client, agent):
     assert client.get("/staff?page=99999999999").status_code == 400
 

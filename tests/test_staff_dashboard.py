@@ -38,7 +38,7 @@ def test_dashboard_shows_load_per_agent_and_content_gaps(app, client, signed_in)
         db.session.commit()
         assert kb_services.zero_result_searches()[0] == ("xqzvbn的火星文", 1)
     page = client.get("/staff/dashboard").get_data(as_text=True)
-    row = page.split("客服阿杰</th>")[1].split("</tr>")[0]
+    row = page.split("客服阿杰</a></th>")[1].split("</tr>")[0]
     assert ">1<" in row and "30.0 小时" in row
     assert "xqzvbn的火星文" in page and "没写支付宝多久到账" in page
     assert email not in page.split("<main")[1]

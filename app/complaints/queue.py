@@ -25,6 +25,7 @@ class QueueFilter:
     status: str | None = None
     category: str | None = None
     priority: str | None = None
+    assignee_id: int | None = None  # one agent's queue, as supervisors look at it
     q: str = ""
 
 
@@ -62,7 +63,7 @@ def _filtered(chosen, staff, now, view):
     elif view == "awaiting":
         query = query.where(Complaint.status == Status.AWAITING_USER)
     for column, value in ((Complaint.status, chosen.status), (Complaint.category, chosen.category),
-                          (Complaint.priority, chosen.priority)):
+                          (Complaint.priority, chosen.priority), (Complaint.assignee_id, chosen.assignee_id)):
         if value:
             query = query.where(column == value)
     return _text_search(query, chosen.q.strip())

@@ -16,6 +16,7 @@ from app.complaints.states import InvalidTransition, Status
 from app.extensions import db
 from app.kb.services import search_articles
 from app.pagination import paginate, parse_page
+from app.security import database_id
 from app.staff.blueprint import bp, client_address
 from app.staff.forms import ACTION_FORMS, PRIORITY_LABELS, BulkForm, ConfirmForm
 from app.timeutil import aware, utcnow
@@ -58,6 +59,7 @@ def queue_page():
                            clocks={c.id: queue.clock(c, now) for c in page.items},
                            viewers=presence.viewers([c.id for c in page.items], exclude=current_user),
                            categories=CATEGORIES, priority_labels=PRIORITY_LABELS, bulk_form=_bulk_form(),
+                           members=alerts.active_members(),
                            args={k: v for k, v in request.args.items() if k != "page"})
 
 
@@ -68,7 +70,7 @@ def _queue_filter():
                              status=args.get("status") if args.get("status") in set(Status) else None,
                              category=args.get("category") if args.get("category") in CATEGORIES else None,
                              priority=args.get("priority") if args.get("priority") in PRIORITY_LABELS else None,
-                             q=args.get("q", "")[:100])
+                             assignee_id=database_id(args.get("assignee")), q=args.get("q", "")[:100])
 
 
 def _bulk_form():

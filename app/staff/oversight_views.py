@@ -29,7 +29,7 @@ def dashboard():
         "staff/dashboard.html", backlog=queue.backlog_by_age(now), age_buckets=queue.AGE_BUCKETS,
         overdue=queue.overdue_count(now), unassigned=queue.unassigned_open(),
         new_today=queue.new_since(_local_midnight(now)), escalated=queue.escalated_open(),
-        load=queue.agent_load(alerts.active_members(), now - HANDLING_WINDOW), alerts=alerts.unread(current_user, 10),
+        load=queue.agent_load(alerts.active_members(), now - HANDLING_WINDOW),
         unhelpful=kb_services.unhelpful_articles(), gaps=kb_services.zero_result_searches(),
         fake_reports=reports.open_report_count())
 
