@@ -22,6 +22,9 @@ def test_public_statistics_and_published_outcome(live_server, page, decided_comp
     table = page.get_by_role("table", name="已公示的处理结果")
     assert table.get_by_role("cell", name=decided_complaint).count() == 1
     assert table.get_by_role("cell", name="已解决").count() == 1
+    # On a phone (the page fixture is 390 px wide) each row is a card, and nothing scrolls sideways.
+    assert table.locator("tbody tr").first.evaluate("row => getComputedStyle(row).display") == "block"
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert page.get_by_role("link", name="已公示的处理结果（CSV）").get_attribute("href") == "/transparency/outcomes.csv"
     page.screenshot(path=str(screenshot_dir / "transparency.png"), full_page=True)
 
