@@ -117,23 +117,25 @@ def _note(complaint, staff, fields, now):
 
 
 def _reply(complaint, staff, fields, now):
-    _ensure_open(complaint)
-    body = _body(fields)
-    lifecycle.record(complaint, EventKind.STAFF_REPLY, Actor.STAFF, now, staff=staff, note=body)
-    _first_response(complaint, staff, now)
-    _assign_if_unheld(complaint, staff, now)
+    body = _public_message(complaint, staff, fields, now, EventKind.STAFF_REPLY)
     _start_review(complaint, staff, now, tell_user=False)  # the reply itself tells the user
     notify.staff_replied(complaint, body)
 
 
 def _request_info(complaint, staff, fields, now):
-    _ensure_open(complaint)
-    body = _body(fields)
-    lifecycle.record(complaint, EventKind.STAFF_REQUEST, Actor.STAFF, now, staff=staff, note=body)
-    _first_response(complaint, staff, now)
-    _assign_if_unheld(complaint, staff, now)
+    body = _public_message(complaint, staff, fields, now, EventKind.STAFF_REQUEST)
     lifecycle.transition(complaint, Status.AWAITING_USER, Actor.STAFF, now, staff=staff, tell_user=False)
     notify.status_changed(complaint, body)
+
+
+def _public_message(complaint, staff, fields, now, kind):
+    """Record a message the user sees; it is the first response, and whoever writes it takes an unheld case."""
+    _ensure_open(complaint)
+    body = _body(fields)
+    lifecycle.record(complaint, kind, Actor.STAFF, now, staff=staff, note=body)
+    _first_response(complaint, staff, now)
+    _assign_if_unheld(complaint, staff, now)
+    return body
 
 
 def _resolve(complaint, staff, fields, now):
