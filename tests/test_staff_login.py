@@ -131,14 +131,19 @@ def test_every_sign_in_attempt_runs_one_argon2_verification(app, client, case):
     assert verify.call_count == 1
 
 
-@pytest.mark.parametrize("case", ["disabled", "locked"])
-def test_a_disabled_or_locked_account_gets_the_generic_answer_to_the_right_password(app, client, case):
-    email = new_staff(app)
+def make_unusable(app, email, case):
+    """Disable the account, or lock it with wrong passwords."""
     if case == "disabled":
         with app.app_context():
             accounts.update(accounts.find(email), actor=None, active=False)
     else:
         lock(app, email)
+
+
+@pytest.mark.parametrize("case", ["disabled", "locked"])
+def test_a_disabled_or_locked_account_gets_the_generic_answer_to_the_right_password(app, client, case):
+    email = new_staff(app)
+    make_unusable(app, email, case)
     expected = generic_message(client)
     response = staff_login(client, email)
     assert response.status_code == 400 and error_text(response) == expected
@@ -216,11 +221,7 @@ def test_every_sign_in_failure_and_success_is_audited_with_the_typed_email(app, 
 @pytest.mark.parametrize("case, reason", [("disabled", "disabled"), ("locked", "locked")])
 def test_refusals_of_the_right_password_are_audited_with_their_reason(app, client, case, reason):
     email = new_staff(app)
-    if case == "disabled":
-        with app.app_context():
-            accounts.update(accounts.find(email), actor=None, active=False)
-    else:
-        lock(app, email)
+    make_unusable(app, email, case)
     staff_login(client, email)
     assert sign_in_trail(app) == [("login_failure", email, reason)]
 

@@ -23,4 +23,6 @@ def statistics():
         bounds[name] = stats.month_bounds(value, end=end)
     if "from" in bounds and "to" in bounds and bounds["from"] >= bounds["to"]:
         return api_error(400, "`from` must not be after `to`")
+    if not bounds:  # the common, unfiltered request shares the page's cache, refreshed when a complaint changes
+        return figures.cached_public_figures()
     return figures.public_figures(bounds.get("from"), bounds.get("to"))
