@@ -1,4 +1,4 @@
-"""The personal-data scrubber (app/transparency/privacy.py) over a corpus of real-style complaint text, and its CLI."""
+"""The personal-data scrubber (app/transparency/privacy/) over a corpus of real-style complaint text, and its CLI."""
 import json
 import subprocess
 import sys
@@ -224,4 +224,4 @@ def test_cli_jsonl_names_the_line_it_cannot_read(runner, line, message):
 
 def test_load_warms_the_models_once():
     privacy.load()
-    assert privacy._tagger() is privacy._tagger()
+    assert privacy.models.tagger() is privacy.models.tagger()
