@@ -78,8 +78,14 @@ def filesize(size):
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def join_list(items):
+    """Join words as the reader's language lists them: "退款、换货" in Chinese, "refund, exchange" in English."""
+    return (", " if current_language() == "en" else "、").join(str(item) for item in items)
+
+
 def init_app(app):
     app.jinja_env.globals.update(current_language=current_language, localized=localized)
+    app.jinja_env.filters["join_list"] = join_list
     app.jinja_env.filters["portal_datetime"] = portal_datetime
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["filesize"] = filesize

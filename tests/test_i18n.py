@@ -122,3 +122,18 @@ def test_no_template_formats_file_sizes_by_itself():
     offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "app/templates").rglob("*.html")
                  if re.search(r"/ ?1024|filesizeformat", path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+@pytest.mark.parametrize("language, joined", [("zh", "邮件、短信"), ("en", "Email, SMS")])
+def test_lists_are_joined_as_the_reader_language_writes_them(app, language, joined):
+    from app.i18n import join_list
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert join_list(["邮件", "短信"] if language == "zh" else ["Email", "SMS"]) == joined
+
+
+def test_no_template_or_view_joins_with_a_chinese_comma_by_itself():
+    pattern = re.compile(r"""['"]、['"]\s*\.join|join\(\s*['"]、['"]\s*\)""")
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "app").rglob("*")
+                 if path.suffix in (".py", ".html") and path.name != "i18n.py"
+                 and pattern.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.complaints import completeness
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS
+from app.i18n import join_list
 
 NOTIFY_CHANNEL_NAMES = {"email": _l("邮件"), "sms": _l("短信")}
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 3000
@@ -173,7 +174,7 @@ def clean_contact(email, phone, notify_via):
 
 def offered_channel_names():
     """Name the notification channels this deployment can deliver, e.g. "邮件" or "邮件、短信"."""
-    return "、".join(str(NOTIFY_CHANNEL_NAMES[c]) for c in current_app.config["NOTIFY_CHANNELS"])
+    return join_list(NOTIFY_CHANNEL_NAMES[c] for c in current_app.config["NOTIFY_CHANNELS"])
 
 
 def complaint_data(draft_data, evidence_kinds, now):

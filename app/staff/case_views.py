@@ -14,6 +14,7 @@ from app.complaints.categories import CATEGORIES, DETAIL_FIELDS, evidence_label
 from app.complaints.lifecycle import ComplaintChanged
 from app.complaints.states import InvalidTransition, Status
 from app.extensions import db
+from app.i18n import join_list
 from app.kb.services import search_articles
 from app.pagination import paginate, parse_page
 from app.security import database_id
@@ -99,7 +100,7 @@ def bulk():
     done, skipped = casework.perform_bulk(chosen, current_user, form.bulk_action.data, fields, client_address())
     flash(_("已处理 %(done)d 件。", done=len(done)), "success")
     if skipped:
-        flash(_("这些投诉没有处理（刚被别人改过，或这个操作不适用）：%(refs)s", refs="、".join(skipped)), "error")
+        flash(_("这些投诉没有处理（刚被别人改过，或这个操作不适用）：%(refs)s", refs=join_list(skipped)), "error")
     return redirect(url_for("staff.queue_page"))
 
 

@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.i18n import join_list
 from app.staff.blueprint import bp
 from app.staff.case_views import complaint_or_404
 from app.staff.forms import ConfirmForm
@@ -40,7 +41,7 @@ def summary_step(reference):
         else:
             publishing.advance(summary, current_user, step)
     except publishing.PublishRefused as exc:
-        kinds = "、".join(sorted({finding.type for finding in exc.found}))
+        kinds = join_list(sorted({finding.type for finding in exc.found}))
         flash(f"{REFUSED[exc.reason]}{'（' + kinds + '）' if kinds else ''}", "error")
     else:
         flash(DONE[step], "success")
