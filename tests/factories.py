@@ -16,8 +16,8 @@ def make_complaint(**overrides):
     """Create and commit a complaint; return (complaint, access_code)."""
     data = {**VALID_COMPLAINT, **overrides}
     language = data.pop("language", "zh")
-    now = data.pop("now", None)
-    return services.create_complaint(data, language=language, now=now)
+    now, channel = data.pop("now", None), data.pop("channel", "web")
+    return services.create_complaint(data, language=language, now=now, channel=channel)
 
 
 def file_complaint(app, **overrides):

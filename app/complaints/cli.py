@@ -1,11 +1,14 @@
-"""`flask complaints purge-drafts`, `purge-lockouts` and `oversee`: housekeeping and the overdue sweep."""
+"""`flask complaints purge-drafts`, `purge-lockouts`, `oversee` and `rebuild-stats`: housekeeping, the overdue
+sweep and the derived statistics."""
 import datetime as dt
+import time
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.complaints import casework, drafts, services
+from app.complaints import casework, drafts, services, tally
+from app.extensions import db
 from app.timeutil import utcnow
 
 complaints_cli = AppGroup("complaints", help="Complaint housekeeping.")
@@ -32,3 +35,11 @@ def oversee():
     """Escalate overdue cases and warn holders of cases nearly due (each web process also runs this every few minutes)."""
     escalated, warned = casework.sweep(current_app.config["STAFF_DUE_SOON_HOURS"])
     click.echo(f"Escalated {escalated} overdue cases; warned about {warned} cases due soon.")
+
+
+@complaints_cli.command("rebuild-stats")
+def rebuild_stats():
+    """Recompute stored durations and the statistics tally from the complaints (after an upgrade or bulk SQL)."""
+    started = time.perf_counter()
+    counted = tally.rebuild(db.session)
+    click.echo(f"Counted {counted} complaints into the statistics tally in {time.perf_counter() - started:.1f} s.")

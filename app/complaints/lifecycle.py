@@ -11,6 +11,9 @@ from app.complaints.states import CLOSED_STATUSES, Status, check_transition
 from app.extensions import db
 from app.timeutil import aware
 
+# Decided by staff: only these have a time to resolution (a withdrawn or merged case was never decided).
+DECIDED = (Status.RESOLVED, Status.REJECTED)
+
 
 class ComplaintChanged(Exception):
     """The complaint changed since the caller read it (its version moved on); nothing was applied."""
@@ -50,6 +53,26 @@ def transition(complaint, target, actor, now, note=None, staff=None, tell_user=T
     record(complaint, EventKind.STATUS, actor, now, from_status=previous, to_status=target, note=note, staff=staff)
     if tell_user:
         notify.status_changed(complaint, note)
+
+
+def stamp_durations(complaint, working_time=None):
+    """Store the seconds to first answer and to decision, on the calendar and in working time.
+
+    Called for every complaint the ORM writes (complaints.tally's flush hook), so they follow any change.
+    """
+    working_time = working_time or sla.working_time_between
+    created = aware(complaint.created_at)
+    answered = complaint.first_responded_at and aware(complaint.first_responded_at)
+    decided = complaint.status in DECIDED and complaint.closed_at and aware(complaint.closed_at)
+    complaint.first_response_seconds, complaint.first_response_working_seconds = _spent(created, answered,
+                                                                                        working_time)
+    complaint.resolution_seconds, complaint.resolution_working_seconds = _spent(created, decided, working_time)
+
+
+def _spent(start, end, working_time):
+    if not end:
+        return None, None
+    return int((end - start).total_seconds()), int(working_time(start, end).total_seconds())
 
 
 def record(complaint, kind, actor, now, staff=None, **fields):

@@ -56,8 +56,40 @@ class Complaint(db.Model):
     due_soon_alerted_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
     outcome_amount_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    intake_channel: Mapped[str] = mapped_column(sa.String(8), default="web", server_default="web")
+    # Derived from the timestamps when the case is saved (lifecycle.stamp_durations; `flask complaints rebuild-stats`
+    # recomputes them), so the statistics take medians of working time in SQL: seconds from filing to the
+    # first answer, and to the decision (resolved or rejected), on the calendar and in working time.
+    first_response_seconds: Mapped[int | None]
+    first_response_working_seconds: Mapped[int | None]
+    resolution_seconds: Mapped[int | None]
+    resolution_working_seconds: Mapped[int | None]
+    # The complaint's cells in complaint_tally as last counted (complaints.tally keeps both in step).
+    tally_keys: Mapped[list | None] = mapped_column(sa.JSON)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The published outcomes list, newest decision first.
+        sa.Index("ix_complaint_published_order", "consent_publish", "status", "closed_at", "id"),
+        # Per-hour counts of real (non-demo) filings, and the demo flag of a period.
+        sa.Index("ix_complaint_demo_created", "is_demo", "created_at"),
+        # The open backlog by age, the queue views by status and the monthly counts.
+        sa.Index("ix_complaint_status_created", "status", "created_at"),
+        # The queue's "mine" and "unassigned" views and their counts, without reading the table.
+        sa.Index("ix_complaint_status_assignee", "status", "assignee_id"),
+        # Today's slice of each deadline and of the reopening window, counted live next to the tally.
+        sa.Index("ix_complaint_first_response_due", "first_response_due"),
+        sa.Index("ix_complaint_resolution_due", "resolution_due"),
+        sa.Index("ix_complaint_closed_at", "closed_at"),
+        # Open cases past their next deadline (the queue's overdue view, the public overdue count): index only.
+        sa.Index("ix_complaint_status_clock", "status", "first_responded_at", "first_response_due", "resolution_due"),
+        # Nearest-rank percentiles walk these in order instead of sorting a million rows; the filing time
+        # lets a period's walk skip other rows without reading the table.
+        sa.Index("ix_complaint_first_response_seconds", "first_response_seconds", "created_at"),
+        sa.Index("ix_complaint_first_response_working_seconds", "first_response_working_seconds", "created_at"),
+        sa.Index("ix_complaint_resolution_seconds", "resolution_seconds", "created_at"),
+        sa.Index("ix_complaint_resolution_working_seconds", "resolution_working_seconds", "created_at"),
+    )
 
     events: Mapped[list["ComplaintEvent"]] = relationship(back_populates="complaint", order_by="ComplaintEvent.id",
                                                           cascade="all, delete-orphan")
@@ -152,3 +184,15 @@ class Deflection(db.Model):
     category: Mapped[str | None] = mapped_column(sa.String(32))
     article_slug: Mapped[str | None] = mapped_column(sa.String(80))
     at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+
+class ComplaintTally(db.Model):
+    """Running counts of complaints per filing day (portal time) and cell, kept in the same transaction as
+    every change to a complaint (complaints.tally), so the statistics add up a few thousand rows, not a million.
+    """
+
+    __tablename__ = "complaint_tally"
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # "YYYY-MM-DD"; "" for all-time cells
+    name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.complaints import lifecycle, notify, reference as refs, sla, staff_alerts
+from app.complaints import tally  # noqa: F401  (its flush hook keeps the statistics tally in step)
 from app.complaints.models import AccessLockout, Complaint, EventKind, Evidence
 from app.complaints.states import CLOSED_STATUSES, Actor, Status
 from app.complaints.triage import triage
@@ -56,25 +57,27 @@ def hash_access_code(code):
 
 # ------------------------------------------------------------------ intake
 
-def create_complaint(data, *, evidence=(), language="zh", idempotency_key=None, is_demo=False, now=None):
+def create_complaint(data, *, evidence=(), language="zh", idempotency_key=None, is_demo=False, now=None,
+                     channel="web"):
     """Store a validated complaint with its evidence; return (complaint, access_code).
 
-    A repeated `idempotency_key` returns the stored complaint and None for the code.
+    A repeated `idempotency_key` returns the stored complaint and None for the code. `channel` is how it
+    arrived ("web" or "api"), for the public breakdown by channel of intake.
     """
     def store():
-        return _create_complaint(data, evidence, language, idempotency_key, is_demo, now or utcnow())
+        return _create_complaint(data, evidence, language, idempotency_key, is_demo, now or utcnow(), channel)
 
     return _once_per_key(idempotency_key, store)
 
 
-def submit_draft(draft, data, language, now=None):
+def submit_draft(draft, data, language, now=None, channel="web"):
     """Turn a draft into a complaint exactly once; return (complaint, access_code or None if already done)."""
     if draft.complaint_id:
         return db.session.get(Complaint, draft.complaint_id), None
     key = f"draft:{draft.token}"
 
     def store():
-        complaint, code = _create_complaint(data, list(draft.evidence), language, key, False, now or utcnow())
+        complaint, code = _create_complaint(data, list(draft.evidence), language, key, False, now or utcnow(), channel)
         draft.complaint_id = complaint.id
         return complaint, code
 
@@ -109,9 +112,10 @@ def _by_idempotency_key(key):
     return key and db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))
 
 
-def _create_complaint(data, evidence, language, idempotency_key, is_demo, now):
+def _create_complaint(data, evidence, language, idempotency_key, is_demo, now, channel):
     """Add the complaint, its evidence, its first event and the "received" notification (flush only)."""
     complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now)
+    complaint.intake_channel = channel
     for item in evidence:
         item.draft = None
         complaint.evidence.append(item)

@@ -51,3 +51,36 @@ def working_time_between(start, end, calendar=None):
             total += step_end - moment
         moment = step_end
     return total
+
+
+class WorkingClock:
+    """Working seconds elapsed since a first day, for many timestamps at once (a running total per day).
+
+    `between(a, b)` equals working_time_between(a, b) for moments within [first_day, last_day], at the cost
+    of one lookup, so a rebuild of a million stored durations takes seconds, not hours.
+    """
+
+    def __init__(self, first_day, last_day, calendar=None):
+        calendar = calendar or current_calendar()
+        self.zone = ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+        self.first_day, self.totals, self.working, total = first_day, [], [], 0.0
+        day = first_day
+        while day <= last_day:
+            midnight = dt.datetime.combine(day, dt.time(), self.zone)
+            length = (dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), self.zone) - midnight)
+            works = calendar.day(day).kind in WORKING_KINDS
+            self.totals.append(total)
+            self.working.append(works)
+            total += length.total_seconds() if works else 0
+            day += dt.timedelta(days=1)
+
+    def at(self, moment):
+        """Working seconds from the first day's midnight to `moment` (an aware datetime)."""
+        local = moment.astimezone(self.zone)
+        index = (local.date() - self.first_day).days
+        midnight = dt.datetime.combine(local.date(), dt.time(), self.zone)
+        return self.totals[index] + ((local - midnight).total_seconds() if self.working[index] else 0)
+
+    def between(self, start, end):
+        """Working time from `start` to `end`, as a timedelta."""
+        return dt.timedelta(seconds=max(0.0, self.at(end) - self.at(start)))

@@ -152,7 +152,7 @@ def submit():
         flash(_("还有信息需要修改，请检查标红的项目。"), "error")
         return redirect(url_for(".review"))
     try:
-        complaint, code = services.submit_draft(draft, data, current_language())
+        complaint, code = services.submit_draft(draft, data, current_language(), channel="web")
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("complaint could not be stored")

@@ -6,9 +6,10 @@ one cell, the next smallest non-zero cell is hidden too, so its total cannot be 
 from app.complaints.casework import OUTCOMES
 from app.complaints.categories import CATEGORIES
 from app.timeutil import utcnow
-from app.transparency import stats
+from app.transparency import refresh, stats
 
 SMALL_CELL = 5
+CHANNELS = ("web", "api")  # how a complaint arrived: the web journey or the public API
 PRIMARY, COMPLEMENTARY = "small_cell", "complementary"
 
 
@@ -23,15 +24,9 @@ def public_figures(since=None, until=None, now=None, months=12):
             "received", "replied", "open", "resolved", "confirmed_resolved", "rejected", "withdrawn", "merged")},
         "by_category": _suppress("by_category", {c: s.by_category.get(c, 0) for c in CATEGORIES}, suppressed),
         "by_outcome": _suppress("by_outcome", {o: s.by_outcome.get(o, 0) for o in OUTCOMES}, suppressed),
+        "by_channel": _suppress("by_channel", {c: s.by_channel.get(c, 0) for c in CHANNELS}, suppressed),
         "monthly": _monthly(months, now, suppressed),
-        "timings": {"first_response": {"due": s.first_response_due, "late": s.first_response_late,
-                                       "on_time_percent": s.first_response_on_time,
-                                       "median_hours": s.median_first_response_hours,
-                                       "p90_hours": s.p90_first_response_hours},
-                    "resolution": {"due": s.resolution_due, "late": s.resolution_late,
-                                   "on_time_percent": s.resolved_on_time,
-                                   "median_hours": _hours(s.median_days_to_close),
-                                   "p90_hours": _hours(s.p90_days_to_close)}},
+        "timings": _timings(s),
         "backlog_by_age": dict(zip(("0-1", "1-3", "3-7", "7-30", "30+"), stats.backlog_by_age(now))),
         "overdue": stats.overdue_now(now),
         "satisfaction": {"ratings": s.ratings, "average": s.average_rating,
@@ -49,12 +44,21 @@ def public_figures(since=None, until=None, now=None, months=12):
 
 
 def cached_public_figures():
-    """All-time public figures, recomputed only when a complaint changed."""
-    return stats.cached("public_figures", public_figures)
+    """All-time public figures, refreshed in the background when a complaint changed (transparency.refresh)."""
+    return refresh.cached("public_figures", public_figures)
 
 
-def _hours(days):
-    return round(days * 24, 1) if days is not None else None
+def _timings(s):
+    """Deadlines met, and hours to first answer and to decision: on the calendar in the phase itself,
+    in working time (weekends and public holidays left out) in its "_working" twin."""
+    deadlines = {"first_response": (s.first_response_due, s.first_response_late, s.first_response_on_time),
+                 "resolution": (s.resolution_due, s.resolution_late, s.resolved_on_time)}
+    timings = {}
+    for phase, (due, late, on_time) in deadlines.items():
+        timings[phase] = {"due": due, "late": late, "on_time_percent": on_time, **s.timings[phase]["calendar"]}
+    for phase in deadlines:
+        timings[f"{phase}_working"] = dict(s.timings[phase]["working"])
+    return timings
 
 
 def _monthly(months, now, suppressed):
@@ -83,7 +87,7 @@ def flat_rows(payload):
     """The payload as (section, key, value) rows for the CSV download; hidden cells read "<5" or "*"."""
     reasons = {entry["cell"]: entry["reason"] for entry in payload["suppressed"]}
     rows = []
-    for section in ("totals", "by_category", "by_outcome", "backlog_by_age"):
+    for section in ("totals", "by_category", "by_outcome", "by_channel", "backlog_by_age"):
         rows += [(section, key, _shown(f"{section}.{key}", value, reasons)) for key, value in payload[section].items()]
     for phase, figures in payload["timings"].items():
         rows += [(f"timings.{phase}", key, value) for key, value in figures.items()]

@@ -4,30 +4,25 @@ no free text, no contact details and no references, so nothing personal can be p
 The definitions (docs/transparency.md) never flatter: a complaint still open past its deadline counts as late
 from the moment it is late, and so does one answered after it.
 """
-import dataclasses
 import datetime as dt
-import hashlib
-import hmac
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
-from app.complaints.models import Complaint, Deflection
+from app.complaints import tally
+from app.complaints.models import Complaint, ComplaintTally, Deflection
 from app.complaints.states import CLOSED_STATUSES, OPEN_STATUSES, Status
 from app.extensions import db
-from app.pagination import paginate
-from app.timeutil import aware, utcnow
-from app.transparency import privacy
+from app.timeutil import utcnow
+from app.transparency import privacy, refresh
 
 PUBLISHED_OUTCOMES = (Status.RESOLVED, Status.REJECTED)
 # Closed by the user (or merged) before anyone had to answer: no deadline was missed or met.
 ENDED_BY_USER = (Status.WITHDRAWN, Status.MERGED)
 AGE_BUCKETS = ((0, 1), (1, 3), (3, 7), (7, 30), (30, None))  # days since filing, as on the staff dashboard
-SUMMARY_CACHE_SECONDS = 60
 
 
 @dataclass
@@ -48,36 +43,37 @@ class Summary:
     resolution_due: int = 0
     resolution_late: int = 0
     resolved_on_time: float | None = None
-    median_first_response_hours: float | None = None
-    p90_first_response_hours: float | None = None
-    median_days_to_close: float | None = None
-    p90_days_to_close: float | None = None
+    # {"first_response" | "resolution": {"calendar" | "working": {"median_hours", "p90_hours"}}}
+    timings: dict = field(default_factory=dict)
     average_rating: float | None = None
     ratings: int = 0
     satisfaction: dict = field(default_factory=dict)  # score 1–5 -> count
     by_category: Counter = field(default_factory=Counter)
     by_outcome: Counter = field(default_factory=Counter)
+    by_channel: Counter = field(default_factory=Counter)
     has_demo_data: bool = False
 
 
-def summary(since=None, until=None, now=None):
-    """Summarise complaints filed in [since, until) (all time when both are None), as of `now`."""
+def summary(since=None, until=None, now=None, timings=True):
+    """Summarise complaints filed in [since, until) (local midnights; all time when None), as of `now`.
+
+    Counts come from the tally (a few rows per day), plus a live count of today's slice of each deadline.
+    """
     now = now or utcnow()
-    period = _period(since, until)
-    statuses = dict(db.session.execute(sa.select(Complaint.status, sa.func.count()).where(*period)
-                                       .group_by(Complaint.status)).all())
+    period, cells = _period(since, until), _cells(since, until)
+    statuses = _named(cells, "status")
     result = Summary(
-        received=sum(statuses.values()), resolved=statuses.get(Status.RESOLVED, 0),
-        rejected=statuses.get(Status.REJECTED, 0), withdrawn=statuses.get(Status.WITHDRAWN, 0),
-        merged=statuses.get(Status.MERGED, 0), open=sum(n for s, n in statuses.items() if s in OPEN_STATUSES),
-        closed=sum(n for s, n in statuses.items() if s in CLOSED_STATUSES),
-        replied=_count(*period, Complaint.first_responded_at.is_not(None)),
-        confirmed_resolved=_confirmed_resolved(period, now), deflected=_deflections(since, until),
-        by_category=_grouped(Complaint.category, period), has_demo_data=_count(*period, Complaint.is_demo) > 0,
-        by_outcome=_grouped(Complaint.outcome, [*period, Complaint.status == Status.RESOLVED]))
-    _deadlines(result, period, now)
-    _timings(result, period)
-    _satisfaction(result, period)
+        received=sum(statuses.values()), resolved=statuses[Status.RESOLVED], rejected=statuses[Status.REJECTED],
+        withdrawn=statuses[Status.WITHDRAWN], merged=statuses[Status.MERGED],
+        open=sum(n for s, n in statuses.items() if s in OPEN_STATUSES),
+        closed=sum(n for s, n in statuses.items() if s in CLOSED_STATUSES), replied=cells[("replied", "")],
+        confirmed_resolved=_confirmed_resolved(cells, period, now), deflected=_deflections(since, until),
+        by_category=_named(cells, "category"), by_outcome=_named(cells, "outcome"),
+        by_channel=_named(cells, "channel"), has_demo_data=cells[("demo", "")] > 0)
+    _deadlines(result, cells, period, now)
+    if timings:
+        result.timings = _timings(cells, period)
+    _satisfaction(result, cells)
     return result
 
 
@@ -90,37 +86,76 @@ def _period(since, until):
     return conditions
 
 
+def _cells(since, until):
+    """{(name, value): count} over the filing days of the period (summed once per tally generation and app
+    context: the page asks for the all-time cells twice)."""
+    memo, key = g.setdefault("transparency_cells", {}), (since, until, refresh.current_fingerprint())
+    if key not in memo:
+        memo[key] = _sum_cells(since, until)
+    return memo[key]
+
+
+def _sum_cells(since, until):
+    zone = tally.portal_zone()
+    query = (sa.select(ComplaintTally.name, ComplaintTally.value, sa.func.sum(ComplaintTally.count))
+             .where(ComplaintTally.day != tally.ALL_TIME).group_by(ComplaintTally.name, ComplaintTally.value))
+    if since is not None:
+        query = query.where(ComplaintTally.day >= tally.local_day(since, zone))
+    if until is not None:
+        query = query.where(ComplaintTally.day < tally.local_day(until, zone))
+    return Counter({(name, value): int(n) for name, value, n in db.session.execute(query)})
+
+
+def _named(cells, name):
+    return Counter({value: n for (cell, value), n in cells.items() if cell == name and n})
+
+
 def _count(*conditions):
     return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(*conditions))
 
 
-def _grouped(column, conditions):
-    rows = db.session.execute(sa.select(column, sa.func.count()).where(*conditions, column.is_not(None))
-                              .group_by(column)).all()
-    return Counter(dict(rows))
+def _passed(cells, name, cutoff):
+    """(count, met) of cells "day|met" whose day is before the cutoff's local day."""
+    today = tally.local_day(cutoff, tally.portal_zone())
+    total = met = 0
+    for (cell, value), n in cells.items():
+        if cell == name and value[:10] < today:
+            total += n
+            met += n if value.endswith("|1") else 0
+    return total, met
 
 
-def _confirmed_resolved(period, now):
+def _today(cutoff):
+    """The UTC start of the cutoff's local day: moments from there to the cutoff are counted live."""
+    zone = tally.portal_zone()
+    return tally.day_start(tally.local_day(cutoff, zone), zone)
+
+
+def _confirmed_resolved(cells, period, now):
     """Resolved and confirmed: rated 4 or 5, or not reopened once the reopening window closed."""
     window_closed = now - dt.timedelta(days=current_app.config["COMPLAINT_REOPEN_WINDOW_DAYS"])
-    return _count(*period, Complaint.status == Status.RESOLVED,
-                  sa.or_(Complaint.rating >= 4, sa.and_(Complaint.reopen_count == 0, Complaint.rating.is_(None),
-                                                        Complaint.closed_at <= window_closed)))
+    today = tally.local_day(window_closed, tally.portal_zone())
+    earlier = sum(n for (cell, day), n in cells.items() if cell == "confirmed_closed" and day < today)
+    live = _count(*period, Complaint.status == Status.RESOLVED, Complaint.rating.is_(None),
+                  Complaint.reopen_count == 0, Complaint.closed_at >= _today(window_closed),
+                  Complaint.closed_at <= window_closed)
+    return cells[("confirmed", "rated")] + earlier + live
 
 
-def _deadlines(result, period, now):
+def _deadlines(result, cells, period, now):
     """On time = met ÷ every complaint whose deadline has passed, answered or not."""
     counted = sa.not_(sa.and_(Complaint.status.in_(ENDED_BY_USER), Complaint.first_responded_at.is_(None)))
-    due = [*period, counted, Complaint.first_response_due <= now]
+    due = [*period, counted, Complaint.first_response_due >= _today(now), Complaint.first_response_due <= now]
     met = Complaint.first_responded_at <= Complaint.first_response_due
-    result.first_response_due, on_time = _due_and_met(due, met)
+    result.first_response_due, on_time = map(sum, zip(_passed(cells, "fr_due", now), _due_and_met(due, met)))
     result.first_response_late = result.first_response_due - on_time
     result.first_response_on_time = _share(on_time, result.first_response_due)
     # A case waiting for the user since before its deadline has its clock paused, so it is not late (yet).
     paused_in_time = sa.and_(Complaint.status == Status.AWAITING_USER, Complaint.paused_at < Complaint.resolution_due)
-    due = [*period, Complaint.status.not_in(ENDED_BY_USER), Complaint.resolution_due <= now, sa.not_(paused_in_time)]
+    due = [*period, Complaint.status.not_in(ENDED_BY_USER), Complaint.resolution_due >= _today(now),
+           Complaint.resolution_due <= now, sa.not_(paused_in_time)]
     met = sa.and_(Complaint.status.in_(PUBLISHED_OUTCOMES), Complaint.closed_at <= Complaint.resolution_due)
-    result.resolution_due, on_time = _due_and_met(due, met)
+    result.resolution_due, on_time = map(sum, zip(_passed(cells, "rs_due", now), _due_and_met(due, met)))
     result.resolution_late = result.resolution_due - on_time
     result.resolved_on_time = _share(on_time, result.resolution_due)
 
@@ -134,37 +169,42 @@ def _share(part, whole):
     return round(100 * part / whole, 1) if whole else None
 
 
-def _timings(result, period):
-    first = _hours(Complaint.created_at, Complaint.first_responded_at)
-    answered = [*period, Complaint.first_responded_at.is_not(None)]
-    result.median_first_response_hours = _percentile(first, answered, 0.5)
-    result.p90_first_response_hours = _percentile(first, answered, 0.9)
-    close = _hours(Complaint.created_at, Complaint.closed_at) / 24
-    decided = [*period, Complaint.status.in_(PUBLISHED_OUTCOMES), Complaint.closed_at.is_not(None)]
-    result.median_days_to_close = _percentile(close, decided, 0.5)
-    result.p90_days_to_close = _percentile(close, decided, 0.9)
+TIMED = {"first_response": {"calendar": "fr_calendar", "working": "fr_working"},
+         "resolution": {"calendar": "rs_calendar", "working": "rs_working"}}
 
 
-def _hours(start, end):
-    """Calendar hours between two timestamp columns, in this database's dialect."""
-    if db.engine.dialect.name == "sqlite":
-        return (sa.func.julianday(end) - sa.func.julianday(start)) * 24
-    return sa.extract("epoch", end - start) / 3600
+def _timings(cells, period):
+    """Median and 90th percentile hours to first answer and to decision, on the calendar and in working time."""
+    return {phase: {clock: {"median_hours": _percentile(name, cells, period, 0.5),
+                            "p90_hours": _percentile(name, cells, period, 0.9)}
+                    for clock, name in clocks.items()}
+            for phase, clocks in TIMED.items()}
 
 
-def _percentile(expression, conditions, fraction):
-    """The nearest-rank percentile of `expression` over the rows, with two small queries on any engine."""
-    total = _count(*conditions)
+def _percentile(name, cells, period, fraction):
+    """The exact nearest-rank percentile of a stored duration, in hours.
+
+    The tally's band counts say which band the rank falls in; one walk along that band of the duration's
+    index finds the value.
+    """
+    bands = sorted((int(value), n) for (cell, value), n in cells.items() if cell == name and n)
+    total = sum(n for _, n in bands)
     if not total:
         return None
     rank = max(0, -(-int(total * fraction * 1000) // 1000) - 1)  # ceil(total × fraction) − 1, without float drift
-    value = db.session.scalar(sa.select(expression).where(*conditions).order_by(expression).offset(rank).limit(1))
-    return round(float(value), 1)
+    for index, n in bands:
+        if rank < n:
+            break
+        rank -= n
+    column = getattr(Complaint, tally.DURATIONS[name])
+    low, high = tally.band_bounds(index)
+    within = [column >= low] + ([column < high] if high is not None else [])
+    value = db.session.scalar(sa.select(column).where(*period, *within).order_by(column).offset(rank).limit(1))
+    return None if value is None else round(value / 3600, 1)
 
 
-def _satisfaction(result, period):
-    rows = dict(db.session.execute(sa.select(Complaint.rating, sa.func.count())
-                                   .where(*period, Complaint.rating.is_not(None)).group_by(Complaint.rating)).all())
+def _satisfaction(result, cells):
+    rows = {int(score): n for score, n in _named(cells, "rating").items()}
     result.satisfaction = {score: rows.get(score, 0) for score in range(1, 6)}
     result.ratings = sum(rows.values())
     if result.ratings:
@@ -205,22 +245,45 @@ def overdue_now(now=None):
 def monthly(months=12, now=None):
     """[{month, received, resolved, first_response_on_time}] for the last `months` calendar months, oldest first.
 
-    One grouped query: months are calendar months in the portal's time zone.
+    Months are calendar months in the portal's time zone: the tally's filing days, grouped by their month,
+    with today's slice of first-response deadlines counted live.
     """
     now = now or utcnow()
     ranges = _month_ranges(months, now)
+    zone, today = tally.portal_zone(), _today(now)
+    month = sa.func.substr(ComplaintTally.day, 1, 7)
+    rows = db.session.execute(
+        sa.select(month, ComplaintTally.name, ComplaintTally.value, sa.func.sum(ComplaintTally.count))
+        .where(ComplaintTally.day >= tally.local_day(ranges[0][1], zone),
+               ComplaintTally.day < tally.local_day(ranges[-1][2], zone), ComplaintTally.name.in_(("status", "fr_due")))
+        .group_by(month, ComplaintTally.name, ComplaintTally.value)).all()
+    found, today_day = {label: Counter() for label, _, _ in ranges}, tally.local_day(now, zone)
+    for label, name, value, n in rows:
+        cells = found.setdefault(label, Counter())
+        if name == "status":
+            cells["received"] += int(n)
+            cells["resolved"] += int(n) if value == Status.RESOLVED else 0
+        elif value[:10] < today_day:  # a first-response deadline on a day before today has passed
+            cells["due"] += int(n)
+            cells["met"] += int(n) if value.endswith("|1") else 0
+    _monthly_today(found, today, now)
+    return [{"month": label, "received": found[label]["received"], "resolved": found[label]["resolved"],
+             "first_response_on_time": _share(found[label]["met"], found[label]["due"])} for label, _, _ in ranges]
+
+
+def _monthly_today(found, today, now):
+    """Add the first-response deadlines falling between today's local midnight and `now`, by filing month."""
     month = _local_month(Complaint.created_at, now)
     counted = sa.not_(sa.and_(Complaint.status.in_(ENDED_BY_USER), Complaint.first_responded_at.is_(None)))
-    due = sa.and_(counted, Complaint.first_response_due <= now)
-    met = sa.and_(due, Complaint.first_responded_at <= Complaint.first_response_due)
+    met = Complaint.first_responded_at <= Complaint.first_response_due
     rows = db.session.execute(
-        sa.select(month, sa.func.count(), sa.func.count(sa.case((Complaint.status == Status.RESOLVED, 1))),
-                  sa.func.count(sa.case((due, 1))), sa.func.count(sa.case((met, 1))))
-        .where(Complaint.created_at >= ranges[0][1], Complaint.created_at < ranges[-1][2]).group_by(month)).all()
-    found = {label: (received, resolved, _share(on_time, due_count))
-             for label, received, resolved, due_count, on_time in rows}
-    return [{"month": label, "received": found.get(label, (0,))[0], "resolved": found.get(label, (0, 0))[1],
-             "first_response_on_time": found.get(label, (0, 0, None))[2]} for label, _, _ in ranges]
+        sa.select(month, sa.func.count(), sa.func.count(sa.case((met, 1))))
+        .where(counted, Complaint.first_response_due >= today, Complaint.first_response_due <= now)
+        .group_by(month)).all()  # no filing-time bound: it would lead the planner to walk a year of filings
+    for label, due, on_time in rows:
+        if label in found:
+            found[label]["due"] += due
+            found[label]["met"] += on_time
 
 
 def _local_month(column, now):
@@ -268,78 +331,28 @@ def seller_accountability(minimum=SELLER_MINIMUM):
 
     A seller id the user typed is published only when the scrubber finds no personal data in it.
     """
-    at_fault = sa.func.count(sa.case((Complaint.outcome == "seller_penalised", 1)))
-    resolved = sa.func.count(sa.case((Complaint.status == Status.RESOLVED, 1)))
-    rows = db.session.execute(
-        sa.select(Complaint.seller_id, at_fault, sa.func.count(), resolved)
-        .where(Complaint.seller_id.is_not(None)).group_by(Complaint.seller_id)
-        .having(at_fault >= minimum).order_by(at_fault.desc(), Complaint.seller_id)).all()
-    return [{"seller": seller, "at_fault": fault, "complaints": total, "resolved": done,
-             "resolved_percent": _share(done, total)}
-            for seller, fault, total, done in rows if not privacy.find(seller)]
+    rows = db.session.execute(sa.select(ComplaintTally.name, ComplaintTally.value, ComplaintTally.count).where(
+        ComplaintTally.day == tally.ALL_TIME, ComplaintTally.name.in_(("seller", "seller_fault", "seller_resolved"))))
+    sellers = {}
+    for name, seller, n in rows:
+        sellers.setdefault(seller, Counter())[name] += int(n)
+    ranked = sorted(((-c["seller_fault"], seller, c) for seller, c in sellers.items() if c["seller_fault"] >= minimum))
+    return [{"seller": seller, "at_fault": c["seller_fault"], "complaints": c["seller"],
+             "resolved": c["seller_resolved"], "resolved_percent": _share(c["seller_resolved"], c["seller"])}
+            for _, seller, c in ranked if not privacy.find(seller)]
 
 
 # ------------------------------------------------------------------ caching
 
 def cached_summary(days=None):
-    """The summary of the last `days` days (all time when None), recomputed when any complaint changed."""
-    return cached(("summary", days), lambda: summary(utcnow() - dt.timedelta(days=days) if days else None))
+    """The summary (counts only) of complaints filed since local midnight `days` days ago, or of all time."""
+    return refresh.cached(f"summary:{days}", lambda: summary(days_ago(days), timings=False))
 
 
-def cached(key, compute):
-    """Return compute()'s value, computed again only when a complaint or deflection changed (or after a minute).
-
-    The fingerprint (how many complaints, the latest change, deflections) is one cheap query, so a state
-    change anywhere shows at once in every worker, and an unchanged database costs no recompute.
-    """
-    cache = current_app.extensions.setdefault("transparency_cache", {})
-    fingerprint = _fingerprint()
-    hit = cache.get(key)
-    if hit is None or hit[1] != fingerprint or time.monotonic() - hit[0] > SUMMARY_CACHE_SECONDS:
-        hit = cache[key] = (time.monotonic(), fingerprint, compute())
-    return hit[2]
-
-
-def _fingerprint():
-    complaints = db.session.execute(sa.select(sa.func.count(), sa.func.max(Complaint.updated_at))).one()
-    return tuple(complaints), db.session.scalar(sa.select(sa.func.count()).select_from(Deflection))
-
-
-# ------------------------------------------------------------------ published outcomes
-
-def published_outcomes(page, per_page=20, category=None, outcome=None):
-    """Return one Page of public rows of decided complaints whose owners agreed to publication, newest first."""
-    query = _published()
-    if category:
-        query = query.where(Complaint.category == category)
-    if outcome:
-        query = query.where(Complaint.status == outcome)
-    complaints = paginate(query, page, per_page)
-    return dataclasses.replace(complaints, items=[outcome_row(c) for c in complaints.items])
-
-
-def _published():
-    return (sa.select(Complaint)
-            .where(Complaint.consent_publish.is_(True), Complaint.status.in_([s.value for s in PUBLISHED_OUTCOMES]))
-            .order_by(Complaint.closed_at.desc(), Complaint.id.desc()))
-
-
-def case_id(complaint_id):
-    """The public case number: keyed and stable, never the internal sequence (which would reveal volumes)."""
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"case:{complaint_id}".encode(), hashlib.sha256)
-    return "C" + digest.hexdigest()[:10].upper()
-
-
-def outcome_row(complaint):
-    """The allow-listed public record of one decided complaint."""
-    return {"case": case_id(complaint.id), "category": complaint.category,
-            "filed_month": aware(complaint.created_at).strftime("%Y-%m"), "outcome": complaint.status,
-            "days_to_close": round((aware(complaint.closed_at) - aware(complaint.created_at)).total_seconds() / 86400, 1),
-            "first_response_on_time": bool(complaint.first_responded_at and
-                                           aware(complaint.first_responded_at) <= aware(complaint.first_response_due)),
-            "rating": complaint.rating, "demo": complaint.is_demo}
-
-
-def all_published_outcomes():
-    """Every published outcome, for the CSV download."""
-    return [outcome_row(c) for c in db.session.scalars(_published())]
+def days_ago(days, now=None):
+    """The UTC moment of local midnight `days` days before today (None for None): periods are whole days."""
+    if not days:
+        return None
+    zone = tally.portal_zone()
+    today = (now or utcnow()).astimezone(zone).date()
+    return tally.day_start((today - dt.timedelta(days=days)).isoformat(), zone)
