@@ -5,7 +5,7 @@ import io
 import pytest
 
 from app.complaints import services
-from app.transparency import stats
+from app.transparency import outcomes
 from tests.factories import make_complaint, staff_act_on
 
 SECRET_BITS = ("13912345678", "zhang.san@example.com", "KM202611209999999999", "张三的游戏账号 zs_2026")
@@ -33,7 +33,7 @@ def test_statistics_page_counts_received_closed_and_open(client, decided):
 
 def test_only_consented_decided_complaints_are_published(client, decided):
     page = client.get("/transparency/outcomes").get_data(as_text=True)
-    assert stats.case_id(decided.id) in page and f"C{decided.id:05d}" not in page
+    assert outcomes.case_id(decided.id) in page and f"C{decided.id:05d}" not in page
     assert "共 1 条" in page
 
 
@@ -51,9 +51,10 @@ def test_outcomes_csv_has_a_bom_and_allow_listed_columns(client, decided):
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows == [{"case": stats.case_id(decided.id), "category": "topup_not_arrived", "filed_month": rows[0]["filed_month"],
+    assert rows == [{"case": outcomes.case_id(decided.id), "category": "topup_not_arrived", "filed_month": rows[0]["filed_month"],
                      "outcome": "resolved", "days_to_close": rows[0]["days_to_close"],
-                     "first_response_on_time": "True", "rating": "4", "demo": "False"}]
+                     "timely": "True", "first_response_on_time": "True", "rating": "4", "demo": "False",
+                     "summary_id": "", "summary_url": "", "summary_text": ""}]
 
 
 def test_statistics_csv_carries_the_same_figures_as_the_api(client, decided):

@@ -139,12 +139,6 @@ def withdraw_for_consent(complaint, now=None):
         _audit("summary_withdraw_consent", None, summary, before, now)
 
 
-def published():
-    """The select statement for published summaries, newest first."""
-    return (sa.select(CaseSummary).where(CaseSummary.status == SummaryStatus.PUBLISHED)
-            .order_by(CaseSummary.published_at.desc(), CaseSummary.id.desc()))
-
-
 def find_published(public_id):
     """Return the published summary with this public id, or None."""
     return db.session.scalar(sa.select(CaseSummary).where(CaseSummary.public_id == public_id,

@@ -1,7 +1,7 @@
 """A visitor checks the public statistics, and a user who lost a reference asks for it again."""
 import pytest
 
-from app.transparency import stats
+from app.transparency import outcomes
 from tests.factories import make_complaint, staff_act_on
 
 pytestmark = pytest.mark.browser
@@ -12,7 +12,7 @@ def decided_complaint(live_app):
     with live_app.app_context():
         complaint, _ = make_complaint(consent_publish=True)
         staff_act_on(complaint, "resolve", outcome="replacement", body="已补发")
-        return stats.case_id(complaint.id)
+        return outcomes.case_id(complaint.id)
 
 
 def test_public_statistics_and_published_outcome(live_server, page, decided_complaint, screenshot_dir):
