@@ -1,11 +1,12 @@
 """App-wide error handlers: an HTML page in the site layout, or the API's JSON envelope."""
 import logging
 
-from flask import jsonify, make_response, render_template, request
+from flask import make_response, render_template, request
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.api.errors import api_error
 from app.complaints.uploads import StorageUnavailable, limits as upload_limits
 from app.extensions import db
 
@@ -19,6 +20,7 @@ ERROR_TEXT = {
     405: (_l("不支持的操作"), _l("这个页面不支持该操作。")),
     413: (_l("文件太大"), LazyString(lambda: _("上传的内容超过了大小限制：每个文件不超过 %(mb)s MB，最多 %(files)d 个。",
                                                **upload_limits()))),
+    415: (_l("不支持的内容类型"), _l("请以 JSON 或表单格式提交内容。")),
     429: (_l("操作太频繁"), _l("请稍等片刻再试。这是为了保护你的信息不被他人反复尝试。")),
     500: (_l("服务器出错了"), _l("我们已记录这个问题。你填写的内容没有提交成功，请稍后重试。")),
     503: (_l("服务暂时不可用"), _l("系统正在维护或繁忙，你的信息没有被保存，请稍后重试。")),
@@ -37,14 +39,18 @@ def error_response(code, message=None, **extra):
     """Render the error page or JSON envelope for HTTP status `code`."""
     title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
     if wants_json():
-        body = {"error": {"code": code, "message": str(message or title)}}
-        body["error"].update(extra)
-        return jsonify(body), code
+        return api_error(code, message or title, **extra)
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 
 def _handle_http_exception(exc):
-    return error_response(exc.code, exc.description if exc.code == 400 and wants_json() else None)
+    response = make_response(error_response(exc.code, exc.description if exc.code == 400 and wants_json() else None))
+    # Keep what the exception tells the client (Allow on 405, Retry-After), which the new body would drop.
+    response.headers.extend([(name, value) for name, value in exc.get_headers()
+                             if name.lower() != "content-type" and name not in response.headers])
+    if exc.code == 503:  # every 503 of the portal is "try again shortly", whoever raised it
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return response
 
 
 def _handle_unexpected(exc):

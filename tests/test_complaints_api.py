@@ -31,13 +31,13 @@ def test_create_complaint_contract(client):
 def test_invalid_payload_lists_errors_by_field(client):
     response = client.post("/api/v1/complaints", json={**PAYLOAD, "contact_email": "x", "details": {}})
     assert response.status_code == 400
-    errors = response.get_json()["errors"]
+    errors = response.get_json()["error"]["fields"]
     assert {"contact_email", "order_number", "purchase_time", "topup_account"} <= set(errors)
 
 
 def test_privacy_consent_is_required(client):
     response = client.post("/api/v1/complaints", json={**PAYLOAD, "consent_privacy": False})
-    assert response.status_code == 400 and "consent_privacy" in response.get_json()["errors"]
+    assert response.status_code == 400 and "consent_privacy" in response.get_json()["error"]["fields"]
 
 
 def test_non_json_body_is_a_400(client):
@@ -156,7 +156,7 @@ def test_a_lost_idempotency_race_returns_the_winner(app, monkeypatch):
 
 
 def test_an_empty_payload_lists_every_missing_field(client):
-    errors = client.post("/api/v1/complaints", json={}).get_json()["errors"]
+    errors = client.post("/api/v1/complaints", json={}).get_json()["error"]["fields"]
     assert {"category", "description", "contact_email", "consent_privacy"} <= set(errors)
 
 
@@ -165,5 +165,5 @@ def test_the_api_refuses_a_notification_channel_the_deployment_cannot_deliver(cl
     phone_only = {**PAYLOAD, "contact_email": None, "contact_phone": "13800138000"}  # notify_via defaults to sms
     for payload in (phone_only, {**PAYLOAD, "notify_via": "sms", "contact_phone": "13800138000"}):
         response = client.post("/api/v1/complaints", json=payload)
-        assert response.status_code == 400 and "短信" in response.get_json()["errors"]["notify_via"]
+        assert response.status_code == 400 and "短信" in response.get_json()["error"]["fields"]["notify_via"]
     assert client.post("/api/v1/complaints", json={**PAYLOAD, "notify_via": "email"}).status_code == 201

@@ -126,7 +126,7 @@ def test_api_verify_official_and_fake(client):
 def test_api_verify_rejects_missing_or_overlong_values(client, query):
     response = client.get("/api/v1/channels/verify", query_string=query)
 
-    assert response.status_code == 400 and "value" in response.get_json()["errors"]
+    assert response.status_code == 400 and "value" in response.get_json()["error"]["fields"]
 
 
 @pytest.mark.parametrize("pasted, channel", [("400-618-5200 转 1", "hotline"), ("电话：400 618 5200", "hotline"),

@@ -56,3 +56,8 @@ def test_the_413_page_states_the_configured_upload_limits(failing_app):
     assert "每个文件不超过 2 MB，最多 3 个" in client.get("/_test/abort/413").get_data(as_text=True)
     english = client.get("/_test/abort/413", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "up to 3 files, 2 MB each" in english
+
+
+def test_every_503_tells_the_client_when_to_retry(failing_app):
+    response = failing_app.test_client().get("/_test/abort/503")
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0

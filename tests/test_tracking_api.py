@@ -108,7 +108,7 @@ def test_post_evidence_as_multipart(client, app, filed):
 def test_post_without_body_or_files_is_400(client, filed, payload):
     reference, code = filed
     response = client.post(url(reference, messages=True), headers={"X-Access-Code": code}, **payload)
-    assert response.status_code == 400 and "body" in response.get_json()["errors"]
+    assert response.status_code == 400 and "body" in response.get_json()["error"]["fields"]
 
 
 def test_post_a_refused_file_is_400_and_keeps_nothing(client, app, filed):
@@ -116,7 +116,7 @@ def test_post_a_refused_file_is_400_and_keeps_nothing(client, app, filed):
     fake = (io.BytesIO(b"<html></html>"), "photo.jpg")
     response = client.post(url(reference, messages=True), data={"body": "看附件", "evidence": [fake]},
                            headers={"X-Access-Code": code}, content_type="multipart/form-data")
-    assert response.status_code == 400 and "evidence" in response.get_json()["errors"]
+    assert response.status_code == 400 and "evidence" in response.get_json()["error"]["fields"]
     with app.app_context():
         assert services.find_by_reference(reference).events[-1].kind == EventKind.STATUS
     assert list(app.config["UPLOAD_DIR"].glob("*")) == []

@@ -5,6 +5,7 @@ import re
 from flask import current_app, request
 
 from app.api.blueprint import bp
+from app.api import schemas
 from app.api.errors import api_error, validation_error
 from app.contact.calendar import portal_now, portal_time
 from app.contact.channels import current_directory
@@ -25,9 +26,9 @@ def channels():
         return api_error(400, "'at' must be an ISO 8601 date-time such as 2026-10-01T10:00:00+08:00")
     estimator = current_estimator(portal_now(timezone))
     day = estimator.calendar.day(at.date())
-    return {"at": at.isoformat(),
-            "holiday": {"is_holiday": day.is_holiday, "name": day.name, "confirmed": day.confirmed},
-            "channels": [_status_dict(status) for status in estimator.statuses(at)]}
+    return schemas.respond(schemas.ChannelsNow, {
+        "at": at.isoformat(), "holiday": {"is_holiday": day.is_holiday, "name": day.name, "confirmed": day.confirmed},
+        "channels": [_status_dict(status) for status in estimator.statuses(at)]})
 
 
 @bp.get("/channels/<channel_id>/week")
@@ -38,7 +39,7 @@ def channel_week(channel_id):
     if channel is None:
         return api_error(404, f"unknown channel {channel_id!r}")
     grid = [[_slot_dict(slot) for slot in day] for day in estimator.week(channel)]
-    return {"channel": channel.id, "estimate": channel.staffed, "grid": grid}
+    return schemas.respond(schemas.ChannelWeek, {"channel": channel.id, "estimate": channel.staffed, "grid": grid})
 
 
 @bp.get("/channels/verify")
@@ -48,8 +49,9 @@ def channel_verify():
     if not value or len(value) > MAX_VALUE_LENGTH:
         return validation_error({"value": f"give 1 to {MAX_VALUE_LENGTH} characters"})
     verdict = verify(value, current_directory(), current_fakes())
-    return {"official": verdict.official, "channel": verdict.channel.id if verdict.channel else None,
-            "known_fake": verdict.known_fake is not None, "warning": warning_for(verdict)}
+    return schemas.respond(schemas.ChannelVerdict, {
+        "official": verdict.official, "channel": verdict.channel.id if verdict.channel else None,
+        "known_fake": verdict.known_fake is not None, "warning": warning_for(verdict)})
 
 
 def _parse_at(text, timezone):

@@ -6,6 +6,7 @@ from flask import current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.blueprint import bp
+from app.api import schemas
 from app.api.errors import api_error, validation_error
 from app.complaints import followup, presenters, reference as refs, services, uploads
 from app.complaints.categories import CATEGORIES
@@ -24,8 +25,9 @@ MAX_IDEMPOTENCY_KEY = 200
 @bp.get("/complaints/categories")
 def complaint_categories():
     """List the categories with the details each requires."""
-    return {"categories": [{"id": c.id, "name": str(c.name), "name_en": c.name_en, "required": list(c.required),
-                            "optional": list(c.optional)} for c in CATEGORIES.values()]}
+    return schemas.respond(schemas.CategoryList, {"categories": [
+        {"id": c.id, "name": str(c.name), "name_en": c.name_en, "required": list(c.required),
+         "optional": list(c.optional)} for c in CATEGORIES.values()]})
 
 
 @bp.post("/complaints")
@@ -45,10 +47,12 @@ def create_complaint():
                                                   current_app.config["EVIDENCE_MAX_FILES"])
     if upload_errors:
         return validation_error({"evidence": _joined(upload_errors)})
+    # Searched before the transaction: on SQLite a write request holds the write lock from its first query on.
+    suggested = [h.slug for h in search_articles(data["description"][:200], per_page=3).hits]
     try:
         complaint, code = services.create_complaint(
             data, evidence=[services.store_user_evidence(s, "other") for s in stored], language=current_language(),
-            idempotency_key=_idempotency_key(payload))
+            idempotency_key=_idempotency_key(payload), channel="api")
     except SQLAlchemyError:
         db.session.rollback()
         uploads.delete_files(stored)
@@ -56,9 +60,9 @@ def create_complaint():
         return api_error(503, "the complaint could not be stored; nothing was saved, please retry")
     body = {"reference": complaint.reference, "access_code": code, "status": complaint.status,
             "first_response_due": presenters.private_view(complaint)["first_response_due"],
-            "suggested_articles": [h.slug for h in search_articles(data["description"][:200], per_page=3).hits]}
+            "suggested_articles": suggested}
     # The answer carries the access code: no cache may keep it.
-    return body, 201 if code else 200, {"Cache-Control": "private, no-store"}
+    return schemas.respond(schemas.ComplaintReceipt, body, 201 if code else 200, {"Cache-Control": "private, no-store"})
 
 
 @bp.get("/complaints/<reference>")
@@ -79,7 +83,7 @@ def complaint(reference):
     found = services.find_by_reference(canonical or reference[:24])
     if found is None:
         return api_error(404, "no complaint with this reference")
-    return presenters.public_view(found)
+    return schemas.respond(schemas.ComplaintPublic, presenters.public_view(found))
 
 
 @bp.post("/complaints/<reference>/messages")
@@ -110,10 +114,9 @@ def _access_denied(exc):
 @bp.errorhandler(services.AccessLocked)
 def _access_locked(exc):
     """Refuse while the reference is locked after too many wrong codes."""
-    response, code = api_error(429, "too many wrong access codes; try again later",
-                               locked_until=exc.until.isoformat())
+    response = api_error(429, "too many wrong access codes; try again later", locked_until=exc.until.isoformat())
     response.headers["Retry-After"] = str(max(1, int((exc.until - utcnow()).total_seconds())))
-    return response, code
+    return response
 
 
 @bp.errorhandler(ComplaintChanged)
@@ -136,7 +139,8 @@ def _joined(messages):
 
 def _private(complaint, status=200):
     """Return the owner's view, never stored by caches."""
-    return presenters.private_view(complaint), status, {"Cache-Control": "private, no-store"}
+    return schemas.respond(schemas.ComplaintPrivate, presenters.private_view(complaint), status,
+                           {"Cache-Control": "private, no-store"})
 
 
 def _verified_complaint(reference):

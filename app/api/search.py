@@ -1,8 +1,10 @@
 """Search and article resources."""
-from flask import request
+from flask import request, url_for
 
 from app.api.blueprint import bp
+from app.api import schemas
 from app.api.errors import api_error
+from app.i18n import localized
 from app.kb import services
 from app.kb.forms import MAX_QUERY_LENGTH
 
@@ -24,8 +26,10 @@ def search():
     if limit is None or not 1 <= limit <= 50:
         return api_error(400, "limit must be between 1 and 50")
     results = services.search_articles(query, article_type=article_type, per_page=limit)
-    return {"query": query, "total": results.total, "degraded": results.degraded,
-            "suggestion": results.suggestion, "results": [_hit_payload(hit) for hit in results.hits]}
+    return schemas.respond(schemas.SearchResults, {
+        "query": query, "total": results.total, "degraded": results.degraded, "suggestion": results.suggestion,
+        "category_suggestion": _category_payload(results.category_suggestion),
+        "results": [_hit_payload(hit) for hit in results.hits]})
 
 
 @bp.get("/articles/<slug>")
@@ -34,10 +38,20 @@ def article(slug):
     item = services.knowledge_base().get(slug)
     if item is None:
         return api_error(404, "no such article")
-    return {"slug": item.slug, "type": item.type, "title": item.title, "title_en": item.title_en,
-            "summary": item.summary, "summary_en": item.summary_en, "category": item.category,
-            "tags": item.tags, "updated": item.updated.isoformat(), "related": item.related,
-            "url": item.url_path, "html": item.html}
+    return schemas.respond(schemas.Article, {
+        "slug": item.slug, "type": item.type, "title": item.title, "title_en": item.title_en,
+        "summary": item.summary, "summary_en": item.summary_en, "category": item.category,
+        "tags": item.tags, "updated": item.updated.isoformat(), "related": item.related,
+        "url": item.url_path, "html": item.html})
+
+
+def _category_payload(category_id):
+    """The "did you mean this category" offer of a search nothing matched, or None."""
+    category = services.knowledge_base().categories.get(category_id) if category_id else None
+    if category is None:
+        return None
+    return {"category": category.id, "name": localized(category.name, category.name_en),
+            "url": url_for("kb.category", category_id=category.id)}
 
 
 def _hit_payload(hit):

@@ -4,6 +4,7 @@ import re
 from flask import request
 
 from app.api.blueprint import bp
+from app.api import schemas
 from app.api.errors import api_error
 from app.transparency import figures, stats
 
@@ -24,5 +25,5 @@ def statistics():
     if "from" in bounds and "to" in bounds and bounds["from"] >= bounds["to"]:
         return api_error(400, "`from` must not be after `to`")
     if not bounds:  # the common, unfiltered request shares the page's cache, refreshed when a complaint changes
-        return figures.cached_public_figures()
-    return figures.public_figures(bounds.get("from"), bounds.get("to"))
+        return schemas.respond(schemas.Stats, figures.cached_public_figures())
+    return schemas.respond(schemas.Stats, figures.public_figures(bounds.get("from"), bounds.get("to")))

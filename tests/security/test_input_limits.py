@@ -16,7 +16,8 @@ def api_post(client, payload=None, **kwargs):
 
 def api_errors(response):
     assert response.status_code == 400 and response.mimetype == "application/json"
-    return response.get_json().get("errors") or response.get_json()["error"]
+    error = response.get_json()["error"]
+    return error.get("fields") or error
 
 
 # ------------------------------------------------------------------ overlong fields
