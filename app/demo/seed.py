@@ -2,7 +2,6 @@
 import datetime as dt
 import random
 import secrets
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -10,10 +9,11 @@ from app.accounts import services as accounts
 from app.accounts.models import Role
 from app.complaints import casework, services
 from app.complaints.models import Complaint
+from app.demo.history import DEMO_LABEL
+from app.demo.timing import FILING_HOURS, OFFICE_HOURS, within
 from app.extensions import db
 from app.timeutil import utcnow
 
-DEMO_LABEL = "【演示数据】"
 STORIES = {
     "card_code_invalid": ["买的 50 元游戏点卡，卡密一输入就提示“已被使用”，我是刚提取的。",
                           "礼品卡卡密提示无效，核对了好几遍没有输错。"],
@@ -28,9 +28,6 @@ STORIES = {
 }
 OUTCOMES = ("resolved", "resolved", "resolved", "rejected", "in_review", "awaiting_user", "received", "withdrawn")
 STAFF = ("客服小李", "客服小王", "客服阿杰")
-# Demo history looks like a real team's: buyers write from 08:00 to 23:00, staff act 09:00–21:00 Beijing time.
-PORTAL_ZONE = ZoneInfo("Asia/Shanghai")
-FILING_HOURS, OFFICE_HOURS = (8, 23), (9, 21)
 # Ratings by outcome, as weights for 5, 4, 3, 2 and 1 points; some owners never rate.
 RATING_WEIGHTS = {"resolved": (46, 30, 14, 6, 4), "rejected": (6, 12, 28, 26, 28)}
 RATED_SHARE = 0.75
@@ -44,12 +41,13 @@ class DemoRefused(Exception):
 
 def seed(count=24, seed_value=2026, now=None):
     """Create `count` labelled demo complaints; return [(reference, access_code)]."""
+    ensure_demo_only()
     rng = random.Random(seed_value)
     now = now or utcnow()
     created, team = [], demo_team()
     for index in range(count):
         category = rng.choice(list(STORIES))
-        filed_at = _within(now - dt.timedelta(days=rng.uniform(1, 28)), FILING_HOURS, rng)
+        filed_at = within(now - dt.timedelta(days=rng.uniform(1, 28)), FILING_HOURS, rng)
         complaint, code = services.create_complaint(_data(rng, category, index), is_demo=True, now=filed_at)
         _progress(complaint, rng.choice(OUTCOMES), rng, filed_at, now, team)
         created.append((complaint.reference, code))
@@ -61,6 +59,12 @@ def has_complaints():
     return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) > 0
 
 
+def ensure_demo_only():
+    """Raise DemoRefused when the database holds any complaint that is not demo data: it is no place for demo data."""
+    if db.session.scalar(sa.select(Complaint.id).where(Complaint.is_demo.is_(False)).limit(1)) is not None:
+        raise DemoRefused("This database holds real complaints; demo data is never mixed into it.")
+
+
 def _data(rng, category, index):
     return {"category": category, "description": DEMO_LABEL + rng.choice(STORIES[category]),
             "details": {"order_number": f"KM2026{rng.randrange(10**13, 10**14)}"},
@@ -70,21 +74,21 @@ def _data(rng, category, index):
 
 def _progress(complaint, outcome, rng, filed_at, now, team):
     """Walk the complaint towards `outcome` through the real services; a step not due by `now` is left out."""
-    taken = _within(filed_at + dt.timedelta(hours=rng.uniform(1, 20)), OFFICE_HOURS, rng)
+    taken = within(filed_at + dt.timedelta(hours=rng.uniform(1, 20)), OFFICE_HOURS, rng)
     staff = rng.choice(team)
     if outcome == "received" or taken > now:
         return
     if outcome == "withdrawn":
-        services.withdraw(complaint, "问题已经自行解决", now=_within(taken, FILING_HOURS, rng))
+        services.withdraw(complaint, "问题已经自行解决", now=within(taken, FILING_HOURS, rng))
         return
     casework.perform(complaint, staff, "take", {}, None, now=taken)
     if outcome == "awaiting_user":
-        asked = _within(taken + dt.timedelta(hours=rng.uniform(0.5, 3)), OFFICE_HOURS, rng)
+        asked = within(taken + dt.timedelta(hours=rng.uniform(0.5, 3)), OFFICE_HOURS, rng)
         if asked <= now:
             casework.perform(complaint, staff, "request_info",
                              {"body": "请上传支付记录截图和订单详情截图，方便我们核实。"}, None, now=asked)
     elif outcome in ("resolved", "rejected"):
-        decided = _within(taken + dt.timedelta(days=rng.uniform(0.5, 4)), OFFICE_HOURS, rng)
+        decided = within(taken + dt.timedelta(days=rng.uniform(0.5, 4)), OFFICE_HOURS, rng)
         if decided > now:
             return
         fields = ({"outcome": "replacement", "body": "已核实，已为你补发卡密。"} if outcome == "resolved"
@@ -96,31 +100,20 @@ def _progress(complaint, outcome, rng, filed_at, now, team):
 
 def _rate(complaint, outcome, rng, decided, now):
     """Let most owners rate the outcome, with the spread real ratings have (resolved rate higher than rejected)."""
-    rated = _within(decided + dt.timedelta(hours=rng.uniform(1, 48)), FILING_HOURS, rng)
+    rated = within(decided + dt.timedelta(hours=rng.uniform(1, 48)), FILING_HOURS, rng)
     if rng.random() > RATED_SHARE or rated > now:
         return
     score = rng.choices((5, 4, 3, 2, 1), weights=RATING_WEIGHTS[outcome])[0]
     services.rate(complaint, score, RATING_COMMENTS[score] if rng.random() < 0.5 else None, now=rated)
 
 
-def _within(moment, hours, rng):
-    """Move `moment` forward into the daily window `hours` (start, end) of Beijing time, at a random minute."""
-    start, end = hours
-    local = moment.astimezone(PORTAL_ZONE)
-    if local.hour >= end:
-        local = (local + dt.timedelta(days=1)).replace(hour=start, minute=rng.randrange(60))
-    elif local.hour < start:
-        local = local.replace(hour=start, minute=rng.randrange(60))
-    return local.astimezone(dt.UTC)
-
-
-def demo_team():
-    """The labelled demo agents who handle the demo complaints; they have random passwords nobody knows."""
+def demo_team(names=STAFF, kind="agent", role=Role.AGENT):
+    """The labelled demo staff who handle the demo complaints; they have random passwords nobody knows."""
     team = []
-    for index, name in enumerate(STAFF):
-        member = accounts.find(f"demo-agent{index}@demo.example") or accounts.create(
-            f"demo-agent{index}@demo.example", Role.AGENT, secrets.token_urlsafe(24), display_name=name, is_demo=True)
-        team.append(member)
+    for index, name in enumerate(names):
+        email = f"demo-{kind}{index}@demo.example"
+        team.append(accounts.find(email) or accounts.create(email, role, secrets.token_urlsafe(24),
+                                                            display_name=name, is_demo=True))
     return team
 
 
