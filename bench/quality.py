@@ -71,10 +71,10 @@ def main(argv=None):
     cases = load_cases(argv[0] if argv else QUERIES_FILE)
     with tempfile.TemporaryDirectory(prefix="kameng-quality-") as tmp:
         app = inproc.make_app(ROOT / "content", tmp)
-        from app.kb import search, services
+        from app.kb import index, services
 
         with app.app_context():
-            search.rebuild_index(services.knowledge_base(), app.config["SEARCH_INDEX_DIR"])
+            index.rebuild_index(services.knowledge_base(), app.config["SEARCH_INDEX_DIR"])
         quality = measure(app, cases)
     print("\n".join(table(quality)))
     for miss in quality["misses"]:

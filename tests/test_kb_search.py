@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.kb import analysis, search, services, snippets
+from app.kb import analysis, services, snippets
+from app.kb import index as kb_index
 
 
 def test_search_page_keeps_query_and_highlights(client):
@@ -80,18 +81,18 @@ def test_broken_index_degrades_to_a_scan_not_a_500(tmp_path, database_url):
 def test_missing_index_is_rebuilt_at_start(tmp_path):
     index = tmp_path / "search-index"
     create_app("testing", DATA_DIR=tmp_path, SEARCH_INDEX_DIR=index)
-    assert index.is_symlink() and (index / search.META_FILE).exists()
+    assert index.is_symlink() and (index / kb_index.META_FILE).exists()
 
 
 def test_stale_index_is_rebuilt_when_content_changes(tmp_path, app):
     with app.app_context():
         kb = services.knowledge_base()
         index = tmp_path / "idx"
-        search.rebuild_index(kb, index)
+        kb_index.rebuild_index(kb, index)
         first_target = os.path.realpath(index)
         changed = dataclasses.replace(kb, content_hash="changed")
-        assert search.index_problem(changed, index) == "stale"
-        assert search.ensure_index(changed, index) == "rebuilt (stale)"
+        assert kb_index.index_problem(changed, index) == "stale"
+        assert kb_index.ensure_index(changed, index) == "rebuilt (stale)"
         assert os.path.realpath(index) != first_target
 
 
@@ -178,3 +179,14 @@ def test_run_together_pinyin_and_real_word_typos_are_corrected(app, typed, meant
 def test_real_words_are_not_corrected(app, query):
     with app.app_context():
         assert services.search_articles(query).suggestion is None
+
+
+def test_api_offers_the_best_category_when_no_article_matches(client):
+    data = client.get("/api/v1/search", query_string={"q": "骗钱"}).get_json()
+    assert data["category_suggestion"] == {"category": "sellers", "name": "卖家与交易安全",
+                                           "url": "/help/category/sellers"}
+    assert data["results"] and {hit["slug"] for hit in data["results"]} >= {"seller-fraud-report"}
+
+
+def test_api_has_no_category_suggestion_when_articles_match(client):
+    assert client.get("/api/v1/search", query_string={"q": "退款"}).get_json()["category_suggestion"] is None

@@ -93,7 +93,13 @@ def strip_stop_phrases(text, phrases):
 
 def words(text):
     """Segment for search (long words also yield their parts), dropping stop words and punctuation."""
-    return [w for w in jieba.cut_for_search(text) if is_meaningful(w)]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=8192)
+def _words(text):
+    # Planning segments the same few phrasings several times per query; jieba is the slowest step of it.
+    return tuple(w for w in jieba.cut_for_search(text) if is_meaningful(w))
 
 
 def segments(text):

@@ -4,7 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.complaints.replies import ReplyTemplateError, load_replies
-from app.kb import search, services
+from app.kb import index, services
 from app.kb.content import MIN_ASKED_AS, ContentError, load_knowledge_base, thin_asked_as
 
 kb_cli = AppGroup("kb", help="Help-center content and search index.")
@@ -46,7 +46,7 @@ def reindex(if_stale):
     """Rebuild the search index from content/ into a new directory and swap it in."""
     kb = services.knowledge_base()
     if if_stale:
-        click.echo(f"Search index: {search.ensure_index(kb, current_app.config['SEARCH_INDEX_DIR'])}.")
+        click.echo(f"Search index: {index.ensure_index(kb, current_app.config['SEARCH_INDEX_DIR'])}.")
         return
     build_dir = services.reindex()
     click.echo(f"Search index rebuilt with {len(kb.articles)} articles in {build_dir}.")

@@ -28,21 +28,9 @@ class Ranked:
     score: float
 
 
-def matched_keys(searcher, keys, docnums):
+def matched_keys(postings, keys, docnums):
     """Return {docnum: {(field, token), ...}}: which of `keys` (terms the index has) each of `docnums` contains."""
-    reader, schema = searcher.reader(), searcher.schema
-    found = {docnum: set() for docnum in docnums}
-    wanted = sorted(found)
-    for key in keys:
-        matcher = reader.postings(key[0], schema[key[0]].to_bytes(key[1]))
-        for docnum in wanted:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                found[docnum].add(key)
-    return found
+    return {docnum: {key for key in keys if postings.contains(key[0], key[1], docnum)} for docnum in docnums}
 
 
 def coverage(concepts, keys):
@@ -62,14 +50,14 @@ def depth(plan):
     return RERANK_DEPTH if len(plan.concepts) > 1 else 0
 
 
-def rank(searcher, top, plan, also=frozenset()):
+def rank(postings, top, plan, also=frozenset()):
     """Re-score the first `depth(plan)` hits of `top` by coverage; the rest keep their BM25 order below them.
 
     Return the ranked hits and {docnum: matched keys} of the re-scored ones, `also` keys included (one pass
     over the postings serves the coverage and the highlighting).
     """
     head = top[:depth(plan)]
-    matched = matched_keys(searcher, {key for concept in plan.concepts for key in concept.keys} | set(also),
+    matched = matched_keys(postings, {key for concept in plan.concepts for key in concept.keys} | set(also),
                            [hit.docnum for hit in head])
     ranked = [Ranked(hit, hit.score * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR)
                                        * coverage(plan.concepts, matched[hit.docnum]))) for hit in head]

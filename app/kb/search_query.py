@@ -49,7 +49,10 @@ class QueryPlan:
 
 
 def plan_query(raw, synonyms, pinyin_map, searcher, stop_phrases=()):
-    """Plan a search for `raw`; `searcher` may be None (fallback scan: no Whoosh query is built)."""
+    """Plan a search for `raw` against `searcher` (a Whoosh searcher or the build's memoising PlanningView).
+
+    `searcher` may be None (fallback scan: no Whoosh query is built).
+    """
     normalized = analysis.normalize(raw)[:MAX_QUERY_CHARS]
     plan = QueryPlan(original=(raw or "").strip(), normalized=normalized)
     if not normalized:

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app import counters
 from app.extensions import db
-from app.kb import analysis, search
-from app.kb.content import cached_knowledge_base
+from app.kb import analysis, index, search
+from app.kb.content import cached_knowledge_base, load_knowledge_base
 from app.kb.models import ArticleVote
 
 logger = logging.getLogger("portal.search")
@@ -27,8 +27,9 @@ class AlreadyVoted(Exception):
 
 
 def knowledge_base():
-    """Return the loaded, validated articles of this app's content folder."""
-    return cached_knowledge_base(current_app.config["CONTENT_DIR"])
+    """Return the loaded, validated articles of this app's content folder (reloaded when the index is rebuilt)."""
+    return cached_knowledge_base(current_app.config["CONTENT_DIR"],
+                                 index.build_content_hash(current_app.config["SEARCH_INDEX_DIR"]))
 
 
 def search_articles(query, article_type=None, category=None, page=1, per_page=10):
@@ -36,12 +37,14 @@ def search_articles(query, article_type=None, category=None, page=1, per_page=10
     content_dir = current_app.config["CONTENT_DIR"]
     return search.search(knowledge_base(), current_app.config["SEARCH_INDEX_DIR"],
                          analysis.load_synonyms(content_dir), query, article_type=article_type,
-                         category=category, page=page, per_page=per_page)
+                         category=category, page=page, per_page=per_page,
+                         rebuild=current_app.config["SEARCH_AUTO_REINDEX"])
 
 
 def reindex():
     """Rebuild the search index from content/ now."""
-    return search.rebuild_index(knowledge_base(), current_app.config["SEARCH_INDEX_DIR"])
+    return index.rebuild_index(load_knowledge_base(current_app.config["CONTENT_DIR"]),
+                               current_app.config["SEARCH_INDEX_DIR"])
 
 
 def index_health():
@@ -50,7 +53,11 @@ def index_health():
     A stale index (content edited since the last build) still answers searches, so it does not make the
     instance unready; it is logged until `flask kb reindex` or the next start rebuilds it.
     """
-    problem = search.index_problem(knowledge_base(), current_app.config["SEARCH_INDEX_DIR"])
+    index_dir = current_app.config["SEARCH_INDEX_DIR"]
+    serving = index.open_index.serving(index_dir)
+    if serving is not None:  # validated when this worker opened it, and its files have not changed since
+        return None
+    problem = index.index_problem(knowledge_base(), index_dir)
     if problem == "stale":
         logger.warning("search index is older than the content; run `flask kb reindex`")
         return None
@@ -140,4 +147,4 @@ def init_app(app):
     with app.app_context():
         kb = knowledge_base()
         if app.config["SEARCH_AUTO_REINDEX"]:
-            search.ensure_index(kb, app.config["SEARCH_INDEX_DIR"])
+            index.ensure_index(kb, app.config["SEARCH_INDEX_DIR"])
