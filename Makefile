@@ -5,14 +5,14 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 2
+# Empty: gunicorn.conf.py runs one worker per CPU core (at least 2).
+WORKERS ?=
 
 .PHONY: run test bench setup setup-dev translations db index demo clean
 
 run: setup db index demo
 	@echo "Kameng Help Portal: http://$(HOST):$(PORT)/"
-	$(VENV)/bin/gunicorn --preload --workers $(WORKERS) --threads 4 --worker-class gthread \
-		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) $(if $(WORKERS),--workers $(WORKERS)) wsgi:app
 
 test: setup-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app.contact import queueing
 from app.contact.calendar import current_calendar, portal_now
@@ -17,6 +18,7 @@ ANSWER_TARGET_SECONDS = 20
 QUIET_MAX_WAIT_SECONDS = 30  # average wait up to this: 空闲 (quiet)
 NORMAL_MAX_WAIT_SECONDS = 120  # up to this: 一般 (normal); longer: 繁忙 (busy)
 DEMAND_CACHE_SECONDS = 300
+SNAPSHOT_MAX_ENTRIES = 512  # callers of the API asking for many different hours cannot grow it without bound
 SEARCH_DAYS = 21  # how far ahead to look for an opening or a quiet hour (the Spring Festival closes 9 days)
 LABELS = {"quiet": _l("空闲"), "normal": _l("一般"), "busy": _l("繁忙"), "very_busy": _l("非常繁忙")}
 WEEKDAY_NAMES = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
@@ -71,13 +73,44 @@ def label_for(estimate):
     return "normal" if estimate.average_wait_seconds <= NORMAL_MAX_WAIT_SECONDS else "busy"
 
 
+class Snapshot:
+    """Answers computed for one (directory, calendar, demand), kept until one of the three is replaced.
+
+    Statuses, week grids and the rendered heatmap are a pure function of the channel, the hour, the holiday
+    calendar and the demand blend, so every view within an hour shares them: a new hour is a new key, and a new
+    demand blend (every few minutes) or an edited channels.yaml or holidays.yaml is a new snapshot.
+    """
+
+    def __init__(self, sources=()):
+        self.sources = sources
+        self._entries = {}
+
+    def matches(self, sources):
+        """Tell whether this snapshot was computed from exactly these objects."""
+        return len(sources) == len(self.sources) and all(a is b for a, b in zip(sources, self.sources))
+
+    def get(self, key, compute):
+        """Return the value stored under `key`, computing and keeping it on first use."""
+        value = self._entries.get(key)
+        if value is None:
+            if len(self._entries) >= SNAPSHOT_MAX_ENTRIES:
+                self._entries.clear()
+            value = self._entries[key] = compute()
+        return value
+
+    def fragment(self, *key, caller):
+        """Render a template's {% call %} body once per snapshot, key and language (a heatmap, the status cards)."""
+        return self.get(("fragment", current_language(), *key), lambda: Markup(caller()))
+
+
 class Estimator:
     """Schedules, holidays and demand together: answers for any channel at any moment."""
 
-    def __init__(self, directory, calendar, demand=NEUTRAL):
+    def __init__(self, directory, calendar, demand=NEUTRAL, snapshot=None):
         self.directory = directory
         self.calendar = calendar
         self.demand = demand
+        self.snapshot = snapshot or Snapshot()
 
     def slot(self, channel, start):
         """Return the Slot of `channel` for the hour beginning at `start` (portal local time)."""
@@ -85,18 +118,28 @@ class Estimator:
         return self._estimate(channel, schedule, profile, start.hour, start)
 
     def week(self, channel):
-        """Return the 7×24 grid (Monday first) of a regular week without holidays."""
-        return [[self._estimate(channel, channel.week[weekday], weekday, hour) for hour in range(24)]
-                for weekday in range(7)]
+        """Return the 7×24 grid (Monday first) of a regular week without holidays (shared: do not modify)."""
+        return self.snapshot.get(("week", channel.id), lambda: [
+            [self._estimate(channel, channel.week[weekday], weekday, hour) for hour in range(24)]
+            for weekday in range(7)])
 
     def status(self, channel, at, hints=True):
         """Return the Status of `channel` at `at`; hints=False skips the waiting-time estimates."""
         first = at.replace(minute=0, second=0, microsecond=0)
+        found, current = self.snapshot.get(("status", channel.id, first.isoformat(), hints),
+                                           lambda: self._search(channel, first, hints))
+        good = at if found["good"] == first else found["good"]  # a quiet hour now is good from this minute
+        want_good = hints and channel.staffed
+        return Status(channel, at, current.open, found["opens"], found["closes"],
+                      current if want_good else None, good)
+
+    def _search(self, channel, first, hints):
+        """Walk the hours from `first` for the next opening or closing and the next quiet hour."""
         found = {"opens": None, "closes": None, "good": None}
         want_good = hints and channel.staffed
         current = self.slot(channel, first) if want_good else self._open_only(channel, first)
         if want_good and _is_good(current):
-            found["good"] = at
+            found["good"] = first
         for k in range(1, SEARCH_DAYS * 24):
             start = first + dt.timedelta(hours=k)
             slot = self.slot(channel, start) if want_good else self._open_only(channel, start)
@@ -107,8 +150,7 @@ class Estimator:
                 found["good"] = start
             if found[key] is not None and (found["good"] is not None or not want_good):
                 break
-        return Status(channel, at, current.open, found["opens"], found["closes"],
-                      current if want_good else None, found["good"])
+        return found, current
 
     def statuses(self, at, hints=True):
         """Return the Status of every channel at `at`."""
@@ -116,7 +158,8 @@ class Estimator:
 
     def schedule_confirmed(self, at):
         """Tell whether the official holiday schedule is known from `at` through the search window."""
-        return all(self.calendar.day(at.date() + dt.timedelta(days=d)).confirmed for d in range(SEARCH_DAYS))
+        return self.snapshot.get(("confirmed", at.date()), lambda: all(
+            self.calendar.day(at.date() + dt.timedelta(days=d)).confirmed for d in range(SEARCH_DAYS)))
 
     def _open_only(self, channel, start):
         schedule, _profile = self._schedule(channel, start)
@@ -150,9 +193,19 @@ def _is_good(slot):
 
 def current_estimator(now, with_demand=True):
     """Build the Estimator for the current app; with_demand blends in the observed demand up to `now`."""
-    directory = current_directory()
+    directory, calendar = current_directory(), current_calendar()
     demand = _cached_demand(directory, now) if with_demand else NEUTRAL
-    return Estimator(directory, current_calendar(), demand)
+    return Estimator(directory, calendar, demand, _snapshot((directory, calendar, demand)))
+
+
+def _snapshot(sources):
+    """Return this process's Snapshot for `sources`, replacing the old one when any of them changed."""
+    snapshots = current_app.extensions.setdefault("contact_snapshots", {})
+    key = sources[2] is NEUTRAL  # the home page (no demand) and the contact pages keep one snapshot each
+    snapshot = snapshots.get(key)
+    if snapshot is None or not snapshot.matches(sources):
+        snapshot = snapshots[key] = Snapshot(sources)
+    return snapshot
 
 
 def _cached_demand(directory, now):
@@ -175,6 +228,12 @@ def home_channel_statuses():
     """Return every channel's open/closed status now for the home page (no estimates, no DB query)."""
     now = portal_now(current_app.config["PORTAL_TIMEZONE"])
     return current_estimator(now, with_demand=False).statuses(now, hints=False)
+
+
+def status_key(statuses):
+    """Return what a list of open/closed statuses renders from: each channel's state and the day they are seen on."""
+    return (statuses[0].at.date() if statuses else None,
+            *((s.channel.id, s.open_now, s.opens_at, s.closes_at) for s in statuses))
 
 
 def describe_moment(moment, now, end=False):

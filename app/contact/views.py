@@ -2,13 +2,14 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import page_cache
 from app.contact import reports
 from app.contact.calendar import portal_now
 from app.contact.channels import current_directory
 from app.contact.demand import record_contact_visit
 from app.contact.forms import FakeReportForm, VerifyForm
 from app.contact.hints import (LABELS, WEEKDAY_NAMES, current_estimator, describe_best_times, describe_moment,
-                               describe_wait, opening_hours)
+                               describe_wait, opening_hours, status_key)
 from app.contact.verify import SCAM_PATTERNS, current_fakes, verify as verify_value, warning_for
 from app.extensions import limiter
 
@@ -18,6 +19,7 @@ bp.add_app_template_filter(describe_wait, "contact_wait")
 bp.add_app_template_filter(opening_hours, "contact_hours")
 bp.add_app_template_global(describe_moment, "contact_when")
 bp.add_app_template_global(describe_best_times, "contact_best_times")
+bp.add_app_template_filter(status_key, "contact_status_key")
 
 
 @bp.get("", strict_slashes=False)
@@ -30,6 +32,12 @@ def index():
     featured = next(c for c in estimator.directory.channels if c.staffed)
     return render_template("contact/index.html", statuses=estimator.statuses(now), featured=featured,
                            week=weeks[featured.id], weeks=weeks, **_page_context(estimator, now))
+
+
+@page_cache.also_on_hit("contact.index")
+@page_cache.also_on_hit("contact.channel")
+def _count_kept_visit(**_view_args):
+    record_contact_visit(_now())
 
 
 @bp.get("/verify")
@@ -80,7 +88,7 @@ def channel(channel_id):
 
 def _page_context(estimator, now):
     return {"now": now, "directory": estimator.directory, "today": estimator.calendar.day(now.date()),
-            "demand": estimator.demand,
+            "demand": estimator.demand, "cached": estimator.snapshot.fragment,
             "schedule_confirmed": estimator.schedule_confirmed(now), "labels": LABELS,
             "weekday_names": WEEKDAY_NAMES}
 

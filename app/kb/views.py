@@ -4,6 +4,7 @@ import secrets
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import page_cache
 from app.extensions import limiter
 from app.kb import services
 from app.kb.content import ARTICLE_TYPES
@@ -44,6 +45,11 @@ def article(folder, slug):
     related = [kb.articles[s] for s in item.related if s in kb.articles]
     return render_template("kb/article.html", article=item, category=kb.categories[item.category],
                            related=related, form=FeedbackForm(), voted=voted, helpful=services.helpful_count(slug))
+
+
+@page_cache.also_on_hit("kb.article")
+def _count_kept_view(folder, slug):
+    services.record_view(slug)
 
 
 @bp.post("/help/<any(faq, guides):folder>/<slug>/feedback")
