@@ -50,13 +50,18 @@ def enqueue(recipient, subject, body, *, kind, language="zh", reference=None, ch
     return message
 
 
-def deliver_pending(now=None, limit=50):
-    """Send up to `limit` due messages, oldest first, committing each outcome on its own."""
+def deliver_pending(now=None, limit=50, stopping=None):
+    """Send up to `limit` due messages, oldest first, committing each outcome on its own.
+
+    When the `stopping` event is set (SIGTERM to the worker), the run ends after the message in hand.
+    """
     now = now or utcnow()
     backend = backend_from_config(current_app.config)
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     outcomes = Counter()
     for _ in range(limit):
+        if stopping is not None and stopping.is_set():
+            break
         envelope = _claim_next(now)
         if envelope is None:
             break
@@ -124,9 +129,25 @@ def _record_failure(message_id, exc, now, max_attempts):
     return outcome
 
 
-def deliver_and_log():
+def deliver_and_log(limit=50, stopping=None):
     """Deliver what is due and log the outcome (the background job's body)."""
-    report = deliver_pending()
+    report = deliver_pending(limit=limit, stopping=stopping)
     if any(report):
         logger.info("outbox delivery: sent %d, retrying %d, failed %d", *report)
     return report
+
+
+def work(stopping, interval, limit=50, once=False):
+    """Deliver until `stopping` is set: a full batch goes straight on, otherwise wait `interval` seconds."""
+    while not stopping.is_set():
+        try:
+            report = deliver_and_log(limit, stopping)
+        except Exception:
+            # A database outage must not end the worker: it retries at the next interval, like the web's job.
+            logger.exception("outbox delivery failed; retrying in %s s", interval)
+            db.session.rollback()
+            report = DeliveryReport(0, 0, 0)
+        if once:
+            return
+        if sum(report) < limit:
+            stopping.wait(interval)
