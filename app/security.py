@@ -62,7 +62,10 @@ def _clean_json(value):
         elif isinstance(item, list):
             pending.extend((item, index) for index in range(len(item)))
         elif isinstance(item, dict):
-            container[key] = item = {_SURROGATES.sub("", clean_text(k)): v for k, v in item.items()}
+            cleaned = {_SURROGATES.sub("", clean_text(k)): v for k, v in item.items()}
+            if len(cleaned) != len(item):  # "a" and "a\u202e": equal once cleaned, a repeated key like any other
+                raise ValueError("a key repeats in a JSON object")
+            container[key] = item = cleaned
             pending.extend((item, k) for k in item)
     return root[0]
 
@@ -78,8 +81,16 @@ class _CleanJson:
         return self.provider.dumps(obj, **kwargs)
 
     def loads(self, data, **kwargs):
-        """Decode JSON text and clean its strings."""
-        return _clean_json(self.provider.loads(data, **kwargs))
+        """Decode JSON text and clean its strings; a repeated key in one object makes it unreadable (ValueError)."""
+        return _clean_json(self.provider.loads(data, object_pairs_hook=_unique_keys, **kwargs))
+
+
+def _unique_keys(pairs):
+    # Parsers disagree on which of two equal keys wins, so a checker in front could have read the other value.
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key repeats in a JSON object")
+    return dict(pairs)
 
 
 class _CleanParameters(ImmutableMultiDict):

@@ -2,16 +2,22 @@
 
 A folder that is full, nearly full (less than STORAGE_MIN_FREE_MB free) or not writable raises StorageUnavailable,
 which answers 503; files stored earlier in the same request are deleted first, so no file is left without a row.
+A process killed between writing a file and committing its row cannot do that: `sweep_orphans`, run by a
+background job, deletes such files once they are older than any request can take.
 """
 import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app.complaints import evidence as evidence_store
+from app.complaints.models import Evidence
+from app.extensions import db
 from app.i18n import lazy_gettext as _l
 
 logger = logging.getLogger("portal.uploads")
@@ -99,15 +105,19 @@ def check_free_space():
 
 
 def storage_health():
-    """Readiness: None when a file can be created in the evidence folder, else the reason."""
+    """Readiness: None when a file can be created in the evidence folder and the disk has its reserve free."""
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     try:
         upload_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=upload_dir, prefix=".ready-"):
             pass
+        check_free_space()
     except OSError as exc:
         logger.warning("evidence folder not writable: %s", exc)
         return "evidence folder not writable"
+    except StorageUnavailable as exc:
+        logger.warning("evidence storage below its free-space reserve: %s", exc.reason)
+        return "less than STORAGE_MIN_FREE_MB free"
     return None
 
 
@@ -118,3 +128,27 @@ def delete_files(stored):
             evidence_store.delete_stored(current_app.config["UPLOAD_DIR"], item.stored_name)
         except OSError:  # keep going: the other files must still go
             logger.exception("could not delete orphan evidence file %s", item.stored_name)
+
+
+def sweep_orphans(min_age_seconds):
+    """Delete the evidence folder's files that no Evidence row names and are older than `min_age_seconds`."""
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    if not upload_dir.is_dir():
+        return 0
+    cutoff = time.time() - min_age_seconds
+    old = [path for path in upload_dir.iterdir() if path.is_file() and path.stat().st_mtime < cutoff]
+    named = _named_by_a_row([path.name for path in old])
+    orphans = [path for path in old if path.name not in named]
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    if orphans:
+        logger.warning("removed %d evidence files without a database row", len(orphans))
+    return len(orphans)
+
+
+def _named_by_a_row(names, chunk=500):
+    found = set()
+    for start in range(0, len(names), chunk):
+        query = sa.select(Evidence.stored_name).where(Evidence.stored_name.in_(names[start:start + chunk]))
+        found.update(db.session.scalars(query))
+    return found

@@ -3,9 +3,6 @@ import logging
 
 import pytest
 
-from app import create_app
-from app.extensions import db
-from tests.conftest import _truncate_all
 from tests.factories import file_complaint
 from tests.security.helpers import verify
 
@@ -18,22 +15,10 @@ def owner(app, client):
     return reference, code
 
 
-def _app(database_url, tmp_path, search_index_dir, **overrides):
-    app = create_app("testing", DATA_DIR=tmp_path / "data", SQLALCHEMY_DATABASE_URI=database_url,
-                     SEARCH_INDEX_DIR=search_index_dir, **overrides)
-    if database_url.startswith("postgresql"):
-        _truncate_all(app)
-    return app
-
-
 @pytest.fixture
-def csrf_app(database_url, tmp_path, search_index_dir):
+def csrf_app(app_with):
     """The app as in production: every HTML form POST needs the CSRF token."""
-    app = _app(database_url, tmp_path, search_index_dir, WTF_CSRF_ENABLED=True)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return app_with(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
