@@ -7,6 +7,7 @@ answers (closed loop), so concurrency is bounded and nothing queues up without l
 import http.client
 import multiprocessing
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,7 +20,20 @@ from pathlib import Path
 from bench.stats import summary_ms
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN_ARGS = ["--preload", "--workers", "2", "--worker-class", "gthread", "--threads", "4"]
+# The shipped gunicorn.conf.py (gthread, 4 threads, --preload, reuse_port, JSON access log), pinned to 2 workers
+# so runs on different machines compare; without preload, the same settings spelled out (no flag undoes it).
+GUNICORN_ARGS = ["--config", "gunicorn.conf.py", "--workers", "2"]
+# `--config /dev/null`: gunicorn reads ./gunicorn.conf.py by default, and that file preloads.
+NO_PRELOAD_ARGS = ["--config", "/dev/null", "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+                   "--reuse-port"]
+
+
+def server_env(content_dir, data_dir):
+    """Environment for a portal server on its own SQLite data dir and content, rate limits off."""
+    env = dict(os.environ, PORTAL_DATA_DIR=str(data_dir), PORTAL_CONTENT_DIR=str(content_dir),
+               RATELIMIT_ENABLED="false", PORTAL_ENV="development", SECRET_KEY=secrets.token_hex(32))
+    env.pop("DATABASE_URL", None)
+    return env
 
 
 def free_port():
@@ -38,7 +52,7 @@ class Server:
         self.startup_s = None
 
     def start(self, timeout=180):
-        args = list(GUNICORN_ARGS) if self.preload else [a for a in GUNICORN_ARGS if a != "--preload"]
+        args = list(GUNICORN_ARGS if self.preload else NO_PRELOAD_ARGS)
         command = [sys.executable, "-m", "gunicorn", *args, "--bind", f"127.0.0.1:{self.port}",
                    "--graceful-timeout", "3", "--log-level", "warning", self.app_spec]
         self._log = open(self.log_path, "wb")
@@ -49,7 +63,9 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
-            if self._healthy():
+            # With reuse_port each worker binds its own socket: load sent before the last one listens would
+            # pin every keep-alive connection to the first.
+            if self._healthy() and self._listening_sockets() >= self._workers():
                 self.startup_s = time.perf_counter() - started
                 return self
             time.sleep(0.1)
@@ -64,6 +80,19 @@ class Server:
             return ok
         except OSError:
             return False
+
+    def _workers(self):
+        args = GUNICORN_ARGS if self.preload else NO_PRELOAD_ARGS
+        return int(args[args.index("--workers") + 1])
+
+    def _listening_sockets(self):
+        """Count the sockets listening on our port (state 0A in /proc/net/tcp); 1 without reuse_port."""
+        local = f":{self.port:04X}"
+        try:
+            rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        except OSError:
+            return self._workers()
+        return sum(1 for row in rows if row.split()[1].endswith(local) and row.split()[3] == "0A")
 
     @property
     def pid(self):
@@ -102,7 +131,7 @@ class Server:
         self.stop()
 
 
-def _client_thread(port, paths, offset, stop_at, record_from, out):
+def _client_thread(port, paths, offset, stop_at, record_from, out, request=("GET", None, {})):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     i = offset
     while True:
@@ -112,7 +141,8 @@ def _client_thread(port, paths, offset, stop_at, record_from, out):
         path = paths[i % len(paths)]
         i += 1
         try:
-            connection.request("GET", path)
+            method, body, headers = request
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
             status = response.status
@@ -129,13 +159,13 @@ def _client_thread(port, paths, offset, stop_at, record_from, out):
     connection.close()
 
 
-def _client_process(port, paths, offset, threads, stop_at, record_from, queue):
+def _client_process(port, paths, offset, threads, stop_at, record_from, queue, request):
     results, workers = [], []
     for t in range(threads):
         out = []
         results.append(out)
         worker = threading.Thread(target=_client_thread,
-                                  args=(port, paths, offset + t * 7, stop_at, record_from, out), daemon=True)
+                                  args=(port, paths, offset + t * 7, stop_at, record_from, out, request), daemon=True)
         worker.start()
         workers.append(worker)
     for worker in workers:
@@ -143,8 +173,9 @@ def _client_process(port, paths, offset, threads, stop_at, record_from, queue):
     queue.put([sample for out in results for sample in out])
 
 
-def load(port, paths, duration=5.0, concurrency=8, warmup=1.0, processes=2):
-    """Closed-loop GET load over `paths` for `duration` s after `warmup` s; latency percentiles and req/s."""
+def load(port, paths, duration=5.0, concurrency=8, warmup=1.0, processes=2, method="GET", body=None, headers=None,
+         ok=(200,)):
+    """Closed-loop load (GET unless `method`) over `paths` for `duration` s after `warmup` s; percentiles and req/s."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     start = time.perf_counter()
@@ -153,7 +184,8 @@ def load(port, paths, duration=5.0, concurrency=8, warmup=1.0, processes=2):
     children = []
     for p, threads in enumerate(per_process):
         child = context.Process(target=_client_process,
-                                args=(port, paths, p * 101, threads, stop_at, record_from, queue), daemon=True)
+                                args=(port, paths, p * 101, threads, stop_at, record_from, queue,
+                                      (method, body, headers or {})), daemon=True)
         child.start()
         children.append(child)
     samples = []
@@ -165,7 +197,7 @@ def load(port, paths, duration=5.0, concurrency=8, warmup=1.0, processes=2):
             child.kill()
     # Throughput counts requests completed inside the measuring window only.
     in_window = [s for s in samples if s[2] <= stop_at]
-    errors = sum(1 for _, status, _ in samples if status != 200)
+    errors = sum(1 for _, status, _ in samples if status not in ok)
     result = summary_ms([latency for latency, _, _ in samples])
     result.update(requests=len(samples), errors=errors, rps=len(in_window) / duration,
                   duration=duration, concurrency=concurrency)

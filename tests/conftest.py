@@ -90,15 +90,29 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, search_index_dir):
-    app = create_app("testing", DATA_DIR=tmp_path / "data", SQLALCHEMY_DATABASE_URI=database_url,
-                     SEARCH_INDEX_DIR=search_index_dir)
-    if database_url.startswith("postgresql"):
-        _truncate_all(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def app_with(database_url, tmp_path, search_index_dir):
+    """Build the test app on this test's fresh database with config overrides; every app is disposed after."""
+    built = []
+
+    def build(**overrides):
+        settings = {"DATA_DIR": tmp_path / "data", "SQLALCHEMY_DATABASE_URI": database_url,
+                    "SEARCH_INDEX_DIR": search_index_dir, **overrides}
+        app = create_app("testing", **settings)
+        if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            _truncate_all(app)
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_with):
+    return app_with()
 
 
 @pytest.fixture
