@@ -80,13 +80,32 @@ def _tighten(path, mode):
             pass
 
 
-def _database_engine_options(uri, options, connect_timeout, lock_timeout):
-    """Engine options for `uri`: on PostgreSQL, give up quickly on an unreachable server or a held lock."""
-    options = dict(options)
-    if uri.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": connect_timeout,
-                                   "options": f"-c lock_timeout={int(lock_timeout * 1000)}",
-                                   **options.get("connect_args", {})}
+def _cache_settings(redis_url, cache_type):
+    """Flask-Caching settings: an explicit CACHE_TYPE wins, then Redis from REDIS_URL, then per-process memory."""
+    if cache_type:
+        return {"CACHE_TYPE": cache_type}
+    if redis_url:
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
+    return {"CACHE_TYPE": "SimpleCache"}
+
+
+def _database_engine_options(config):
+    """Engine options: on PostgreSQL, a pool per process and a quick end to unreachable, locked or hung queries."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return options
+    budget = config["DATABASE_CONNECT_TIMEOUT_SECONDS"] + config["DATABASE_STATEMENT_TIMEOUT_SECONDS"]
+    if budget >= config["WEB_WORKER_TIMEOUT_SECONDS"]:
+        # Otherwise gunicorn kills a worker stuck on the database and API clients get its raw HTML 500.
+        raise RuntimeError("DATABASE_CONNECT_TIMEOUT_SECONDS + DATABASE_STATEMENT_TIMEOUT_SECONDS must be shorter "
+                           f"than GUNICORN_TIMEOUT ({config['WEB_WORKER_TIMEOUT_SECONDS']} s)")
+    pg_options = (f"-c lock_timeout={int(config['DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS'] * 1000)} "
+                  f"-c statement_timeout={int(config['DATABASE_STATEMENT_TIMEOUT_SECONDS'] * 1000)}")
+    options.setdefault("pool_size", config["DATABASE_POOL_SIZE"] or config["WEB_THREADS"] + 1)
+    options.setdefault("max_overflow", config["DATABASE_MAX_OVERFLOW"])
+    options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT_SECONDS"])
+    options["connect_args"] = {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT_SECONDS"], "options": pg_options,
+                               **options.get("connect_args", {})}
     return options
 
 
@@ -106,12 +125,32 @@ class Config:
     DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS", "5"))
     DATABASE_READ_LOCK_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_READ_LOCK_TIMEOUT_SECONDS", "2"))
     DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
+    # A hung query (PostgreSQL statement_timeout, 0 = none, e.g. for a long migration) ends well before gunicorn's
+    # worker timeout, so the user gets a 503 and the worker lives; init_app refuses settings that do not fit.
+    DATABASE_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT_SECONDS", "10"))
+    # The web server's shape (gunicorn.conf.py: threads, timeout): each worker process has its own pool, one
+    # connection per request thread plus one for the background jobs, so one node opens at most
+    # workers × (pool size + overflow) connections (docs/deploy.md sizes max_connections from that).
+    WEB_THREADS = int(os.environ.get("GUNICORN_THREADS", "4"))
+    WEB_WORKER_TIMEOUT_SECONDS = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+    DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "0"))  # 0: WEB_THREADS + 1
+    DATABASE_MAX_OVERFLOW = int(os.environ.get("DATABASE_MAX_OVERFLOW", "2"))
+    # Waiting for a free pooled connection counts as "database busy" (503), not as a hang.
+    DATABASE_POOL_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_POOL_TIMEOUT_SECONDS", "5"))
     CONTENT_DIR = Path(os.environ.get("PORTAL_CONTENT_DIR") or BASE_DIR / "content").resolve()
     # Rebuild the search index at start-up when it is missing, stale or corrupt.
     SEARCH_AUTO_REINDEX = _env_bool("SEARCH_AUTO_REINDEX", True)
     DATA_SUBDIRS = {"SEARCH_INDEX_DIR": "search-index", "UPLOAD_DIR": "evidence", "OUTBOX_DIR": "outbox"}
 
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Public pages kept whole per worker for visitors without a session (app/page_cache.py); 0 turns it off.
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "5"))
+    PAGE_CACHE_MAX_ENTRIES = 2048
+    PAGE_CACHE_MAX_BYTES = 512 * 1024
+    # Flask-Caching: None means "Redis when REDIS_URL is set, else per-process memory", filled in by init_app.
+    CACHE_TYPE = None
+    CACHE_KEY_PREFIX = "kameng:"
+    CACHE_DEFAULT_TIMEOUT = 300
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     # None means "Redis when REDIS_URL is set, else per-process memory", filled in by init_app.
     RATELIMIT_STORAGE_URI = None
@@ -154,6 +193,11 @@ class Config:
     # Uploads are refused (503) while the data dir's disk has less free space than this, which keeps room for the
     # database, the search index and the outbox.
     STORAGE_MIN_FREE_MB = int(os.environ.get("STORAGE_MIN_FREE_MB", "1024"))
+    # A process killed between writing an evidence file and committing its row leaves the file behind; a background
+    # job in each process deletes such files once older than the longest request (gunicorn's timeout and more).
+    EVIDENCE_SWEEP_BACKGROUND = _env_bool("EVIDENCE_SWEEP_BACKGROUND", True)
+    EVIDENCE_SWEEP_INTERVAL_SECONDS = float(os.environ.get("EVIDENCE_SWEEP_INTERVAL_SECONDS", "900"))
+    EVIDENCE_ORPHAN_MIN_AGE_SECONDS = float(os.environ.get("EVIDENCE_ORPHAN_MIN_AGE_SECONDS", "3600"))
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -199,6 +243,10 @@ class Config:
     COMPLAINT_HIGH_AMOUNT_CENTS = 500_00
     COMPLAINT_DUPLICATE_WINDOW_DAYS = 30
     COMPLAINT_REOPEN_WINDOW_DAYS = 15
+    # Public statistics (docs/transparency.md): a cached figure older than this, or older than the latest
+    # complaint change, is served once more while one background thread recomputes it.
+    TRANSPARENCY_MAX_AGE_SECONDS = 60
+    TRANSPARENCY_BACKGROUND_REFRESH = _env_bool("TRANSPARENCY_BACKGROUND_REFRESH", True)
     ACCESS_CODE_MAX_FAILURES = 5
     ACCESS_CODE_LOCK_MINUTES = 15
 
@@ -214,6 +262,11 @@ class Config:
     OVERSIGHT_INTERVAL_SECONDS = float(os.environ.get("OVERSIGHT_INTERVAL_SECONDS", "300"))
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # /metrics answers these addresses or networks only (a 404 for everyone else): the node itself by default,
+    # e.g. METRICS_ALLOWED_ADDRESSES=127.0.0.1,10.0.0.0/8 for a Prometheus server on the private network.
+    METRICS_ALLOWED_ADDRESSES = _env_list("METRICS_ALLOWED_ADDRESSES") or ("127.0.0.1", "::1")
+    # prometheus_client's own variable: a folder where each gunicorn worker writes its counters (docs/deploy.md).
+    METRICS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     DEMO_DATA_ALLOWED = True
 
     @staticmethod
@@ -225,11 +278,10 @@ class Config:
         for key, subdir in config["DATA_SUBDIRS"].items():
             config.setdefault(key, data_dir / subdir)
         config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
+        config.update(_cache_settings(config.get("REDIS_URL"), config.get("CACHE_TYPE")))
         uri = config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{data_dir / 'portal.sqlite3'}"
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = _database_engine_options(
-            config["SQLALCHEMY_DATABASE_URI"], config["SQLALCHEMY_ENGINE_OPTIONS"],
-            config["DATABASE_CONNECT_TIMEOUT_SECONDS"], config["DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS"])
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _database_engine_options(config)
         config["NOTIFY_CHANNELS"] = notify_channels(config["MAIL_BACKEND"], config.get("NOTIFY_CHANNELS"))
 
 
@@ -248,10 +300,13 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
+    PAGE_CACHE_SECONDS = 0  # tests see every change at once; tests/test_page_cache.py turns it on
     REDIS_URL = None  # tests opt in to Redis explicitly (tests/test_redis.py)
     # Tests deliver explicitly and never through a real mail server.
     NOTIFY_BACKGROUND = False
     OVERSIGHT_BACKGROUND = False
+    EVIDENCE_SWEEP_BACKGROUND = False
+    TRANSPARENCY_BACKGROUND_REFRESH = False
     MAIL_BACKEND = "file"
 
 

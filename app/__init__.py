@@ -29,27 +29,27 @@ def _configure_json(app):
 
 def _init_extensions(app):
     from app import i18n
-    from app.database import configure_engine
+    from app import database
     from app import counters
-    from app.extensions import babel, csrf, db, limiter, migrate
+    from app.extensions import babel, cache, csrf, db, limiter, migrate
     from app.kb import services as kb_services
     from app.accounts import login
     from app.notifications import models as notification_models  # noqa: F401  (tables for migrations)
 
     db.init_app(app)
-    with app.app_context():
-        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    cache.init_app(app)
     login.init_app(app)
     counters.init_app(app)
     kb_services.init_app(app)
 
 
 def _register_blueprints(app):
-    from app.api import bp as api_bp
+    from app.api import bp as api_bp, docs_bp as api_docs_bp
     from app.contact.views import bp as contact_bp
     from app.extensions import csrf
     from app.intake.views import bp as intake_bp
@@ -70,6 +70,7 @@ def _register_blueprints(app):
     app.register_blueprint(staff_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
 
 
 def _register_readiness_checks(app):
@@ -91,17 +92,26 @@ def _register_demand_sources(app):
 def _register_background_jobs(app):
     from app.background import PeriodicJob, start_when_serving
     from app.complaints.casework import sweep
+    from app.complaints.uploads import sweep_orphans
 
     app.extensions["oversight"] = PeriodicJob(app, "staff-oversight", app.config["OVERSIGHT_INTERVAL_SECONDS"],
                                               lambda: sweep(app.config["STAFF_DUE_SOON_HOURS"]))
     start_when_serving(app, "oversight", "OVERSIGHT_BACKGROUND")
+    app.extensions["evidence_sweep"] = PeriodicJob(app, "evidence-sweep", app.config["EVIDENCE_SWEEP_INTERVAL_SECONDS"],
+                                                   lambda: sweep_orphans(app.config["EVIDENCE_ORPHAN_MIN_AGE_SECONDS"]))
+    start_when_serving(app, "evidence_sweep", "EVIDENCE_SWEEP_BACKGROUND")
 
 
 def _register_hooks(app):
-    from app import cli, errors, i18n, navigation, notifications, observability, security
+    from app import (cli, errors, fragments, http_caching, i18n, metrics, navigation, notifications, observability,
+                     page_cache, security)
 
     observability.init_app(app)
+    metrics.init_app(app)
     security.init_app(app)
+    http_caching.init_app(app)
+    page_cache.init_app(app)  # after http_caching: it keeps a page before the ETag hook marks it private
+    fragments.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
     errors.init_app(app)

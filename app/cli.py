@@ -2,7 +2,9 @@
 
 
 def init_app(app):
-    for group in _command_groups():
+    from app.backup.cli import backup_command, restore_command
+
+    for group in [*_command_groups(), backup_command, restore_command]:
         app.cli.add_command(group)
 
 

@@ -1,5 +1,6 @@
 """Extension singletons, bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,4 +29,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+# Shared between workers and machines through Redis when REDIS_URL is set, else per process (config.init_app).
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
