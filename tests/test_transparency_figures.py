@@ -86,7 +86,7 @@ def test_api_period_filter_and_errors(client, app_context):
     month = NOW.strftime("%Y-%m")
     assert client.get(f"/api/v1/stats?from={month}&to={month}").get_json()["totals"]["received"] == 1
     assert client.get("/api/v1/stats").get_json()["totals"]["received"] == 2
-    for bad in ("from=2026-13", "to=yesterday", "from=2026-11&to=2026-01"):
+    for bad in ("from=2026-13", "to=yesterday", "from=2026-11&to=2026-01", "from=1999-12", "to=２０２６-１１"):
         response = client.get(f"/api/v1/stats?{bad}")
         assert response.status_code == 400 and "error" in response.get_json()
     body = client.get("/api/v1/stats").get_json()

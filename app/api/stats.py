@@ -1,14 +1,10 @@
 """Public statistics: GET /api/v1/stats?from=YYYY-MM&to=YYYY-MM (both optional, months in the portal's zone)."""
-import re
-
 from flask import request
 
 from app.api.blueprint import bp
 from app.api import schemas
 from app.api.errors import api_error
 from app.transparency import figures, stats
-
-MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 
 
 @bp.get("/stats")
@@ -19,7 +15,7 @@ def statistics():
         value = request.args.get(name)
         if value is None:
             continue
-        if not MONTH.match(value):
+        if not stats.is_month(value):
             return api_error(400, f"`{name}` must be a month written YYYY-MM")
         bounds[name] = stats.month_bounds(value, end=end)
     if "from" in bounds and "to" in bounds and bounds["from"] >= bounds["to"]:

@@ -29,8 +29,6 @@ from app.transparency import stats
 from app.transparency.models import CaseSummary, SummaryStatus
 
 OUTCOMES = tuple(s.value for s in stats.PUBLISHED_OUTCOMES)
-MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)  # \d alone also matches ٢٠٢٦ and ２０２６
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 _index_lock = threading.Lock()
 
 
@@ -56,16 +54,11 @@ def parse_filters(args):
         errors["category"] = _l("没有这个问题类型，请从列表中选择。")
     if typed["outcome"] and typed["outcome"] not in OUTCOMES:
         errors["outcome"] = _l("结果只能是“已解决”或“未予支持”。")
-    if typed["month"] and not _valid_month(typed["month"]):
+    if typed["month"] and not stats.is_month(typed["month"]):
         errors["month"] = _l("月份请按“年-月”填写，例如 2026-11。")
     filters = Filters(category=typed["category"] or None, outcome=typed["outcome"] or None,
                       month=typed["month"] or None, q=typed["q"][:MAX_QUERY_CHARS])
     return filters, errors
-
-
-def _valid_month(text):
-    match = MONTH.fullmatch(text)
-    return bool(match) and FIRST_YEAR <= int(match[1]) <= LAST_YEAR and 1 <= int(match[2]) <= 12
 
 
 def published_outcomes(page, per_page=20, filters=Filters()):

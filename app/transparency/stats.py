@@ -5,6 +5,7 @@ The definitions (docs/transparency.md) never flatter: a complaint still open pas
 from the moment it is late, and so does one answered after it.
 """
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -311,6 +312,16 @@ def _month_ranges(months, now):
 
 def _next_month(start):
     return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+
+
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)  # \d alone also matches ٢٠٢٦ and ２０２６
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def is_month(text):
+    """Tell whether `text` is a month the public figures and filters accept: "YYYY-MM", 2000 to 2100."""
+    match = MONTH.fullmatch(text or "")
+    return bool(match) and FIRST_YEAR <= int(match[1]) <= LAST_YEAR
 
 
 def month_bounds(text, end=False):
