@@ -46,6 +46,7 @@ translations:
 
 db:
 	$(FLASK) db upgrade
+	$(FLASK) complaints rebuild-stats --if-stale
 
 index:
 	$(FLASK) kb reindex --if-stale

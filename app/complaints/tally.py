@@ -160,6 +160,11 @@ def add(connection, delta):
         index_elements=["day", "name", "value"], set_={"count": table.c.count + statement.excluded.count}), rows)
 
 
+def stale(session):
+    """Tell whether some complaint was never counted (a database upgraded from before the tally existed)."""
+    return session.scalar(sa.select(sa.exists().where(Complaint.tally_keys.is_(None))))
+
+
 def rebuild(session, batch=5000):
     """Recompute every complaint's stored durations and cells, and the tally from them; return how many."""
     zone, total, last_id = portal_zone(), Counter(), 0
