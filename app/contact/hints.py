@@ -12,7 +12,7 @@ from app.contact import queueing
 from app.contact.calendar import current_calendar, portal_now
 from app.contact.channels import current_directory
 from app.contact.demand import NEUTRAL, baseline_by_slot, blend, observed_by_slot
-from app.i18n import current_language
+from app.i18n import current_language, join_list
 
 ANSWER_TARGET_SECONDS = 20
 QUIET_MAX_WAIT_SECONDS = 30  # average wait up to this: 空闲 (quiet)
@@ -267,7 +267,7 @@ def describe_wait(slot):
 def opening_hours(is_open):
     """Turn 24 open/closed flags into text such as "09:00–21:00", or 休息 when closed all day."""
     ranges = _hour_ranges(is_open)
-    return _list_separator().join(ranges) if ranges else _("休息")
+    return join_list(ranges) if ranges else _("休息")
 
 
 def best_times(week):
@@ -285,9 +285,8 @@ def describe_best_times(channel, week):
     found = best_times(week)
     if not found:
         return _("常规一周里没有预计空闲的时段，什么时候联系都可能要排队。")
-    separator = _list_separator()
     times = ("; " if current_language() == "en" else "；").join(
-        f"{group} {separator.join(ranges)}" for group, ranges in found)
+        f"{group} {join_list(ranges)}" for group, ranges in found)
     if channel.kind == "phone":
         return _("最好打的时段：%(times)s", times=times)
     return _("最快有人接入的时段：%(times)s", times=times)
@@ -304,6 +303,3 @@ def _hour_ranges(flags):
             start = None
     return ranges
 
-
-def _list_separator():
-    return ", " if current_language() == "en" else "、"
