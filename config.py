@@ -147,6 +147,7 @@ class Config:
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "5"))
     PAGE_CACHE_MAX_ENTRIES = 2048
     PAGE_CACHE_MAX_BYTES = 512 * 1024
+    PAGE_CACHE_MAX_TOTAL_BYTES = 32 * 1024 * 1024
     # Flask-Caching: None means "Redis when REDIS_URL is set, else per-process memory", filled in by init_app.
     CACHE_TYPE = None
     CACHE_KEY_PREFIX = "kameng:"

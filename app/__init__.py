@@ -18,6 +18,7 @@ def create_app(config_name=None, **overrides):
     _register_demand_sources(app)
     _register_background_jobs(app)
     _register_hooks(app)
+    _wrap_wsgi(app)
     return app
 
 
@@ -110,10 +111,18 @@ def _register_hooks(app):
     metrics.init_app(app)
     security.init_app(app)
     http_caching.init_app(app)
-    page_cache.init_app(app)  # after http_caching: it keeps a page before the ETag hook marks it private
+    page_cache.init_app(app)
     fragments.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
     errors.init_app(app)
     notifications.init_app(app)
     cli.init_app(app)
+
+
+def _wrap_wsgi(app):
+    """WSGI layers, innermost first: kept pages are served once the trusted proxy headers are applied."""
+    from app import page_cache, security
+
+    page_cache.wrap(app)
+    security.trust_proxies(app)

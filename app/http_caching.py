@@ -66,8 +66,7 @@ def _tag_page(response):
         return response
     # The tag hashes the very body this visitor would get (their language, vote, CSRF token...), so a match
     # means they already hold it. Pages that may carry a visitor's own data stay out of shared caches.
-    if "ETag" not in response.headers:  # a page kept whole (app/page_cache.py) arrives tagged already
-        response.add_etag()
+    response.add_etag()
     response.cache_control.no_cache = True  # ask again every time: pages change with the hour
     if request.cookies or session:
         response.cache_control.private = True

@@ -1,22 +1,36 @@
 """Locale choice: a cookie set by the language switch, else Accept-Language, else Chinese."""
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from flask_babel import LazyString, get_locale, get_translations, gettext
 from markupsafe import escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from app.timeutil import aware
 
 
 def select_locale():
     """Pick the request's locale (Flask-Babel locale selector)."""
-    languages = current_app.config["LANGUAGES"]
+    config = current_app.config
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+        return config["BABEL_DEFAULT_LOCALE"]
+    return choose_locale(config, request.cookies.get(config["LANGUAGE_COOKIE"]),
+                         request.headers.get("Accept-Language"))
+
+
+def choose_locale(config, chosen, accept_language):
+    """The language switch's choice when it names a language we have, else the browser's best, else Chinese."""
+    languages = config["LANGUAGES"]
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _best_accepted(accept_language, tuple(languages)) or config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=512)
+def _best_accepted(accept_language, languages):
+    return parse_accept_header(accept_language, LanguageAccept).best_match(languages) if accept_language else None
 
 
 class _EscapingLazyString(LazyString):

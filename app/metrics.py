@@ -110,12 +110,16 @@ def _index_gauges(meta):
     yield articles
 
 
+def observe(endpoint, method, status, seconds):
+    """Count one answered request and its duration under its endpoint name."""
+    REQUESTS.labels(endpoint, method, str(status)).inc()
+    LATENCY.labels(endpoint, method).observe(seconds)
+
+
 def _observe(response):
     # Endpoint names, not paths: a path carries references and queries, which would make a label per request.
-    endpoint = request.endpoint or "unmatched"
     elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())  # set by observability
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-    LATENCY.labels(endpoint, request.method).observe(elapsed)
+    observe(request.endpoint or "unmatched", request.method, response.status_code, elapsed)
     return response
 
 

@@ -23,19 +23,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+def request_id(incoming):
+    """The id of a request: the caller's X-Request-ID when it is a sane token, else a new one."""
+    return incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def log_request(request_id, method, path, status, seconds):
+    """Write the one log line of an answered request."""
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("request", extra={"fields": {"request_id": request_id, "method": method, "path": path,
+                                                 "status": status, "duration_ms": round(seconds * 1000, 1)}})
+
+
 def _start_request():
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
     g.request_started = time.perf_counter()
 
 
 def _finish_request(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
-    elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-    logger.info("request", extra={"fields": {
-        "request_id": g.get("request_id"), "method": request.method, "path": request.path,
-        "status": response.status_code, "duration_ms": round(elapsed_ms, 1),
-    }})
+    elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
+    log_request(g.get("request_id"), request.method, request.path, response.status_code, elapsed)
     return response
 
 

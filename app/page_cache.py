@@ -1,57 +1,84 @@
-"""Whole public pages kept for a few seconds per process, for visitors who carry no session.
+"""Whole public pages kept for a few seconds per process, and served again in front of Flask.
 
 The busiest hours of a help center are the hours people are angry, and almost every visitor then reads the same
-few pages: the home page, a handful of articles, the contact page, the statistics. For a visitor without a
-session cookie these pages are the same for everyone who reads the same language, so a worker keeps each one
-for `PAGE_CACHE_SECONDS` (a few seconds: short enough that no figure or channel state is noticeably late) and
-serves it again without running the view. Rate limits and every after-request hook (security headers, ETags,
-logging, metrics) still run on a served copy.
+few pages: the home page, a handful of articles, the contact page, the statistics, the same searches. For a
+visitor who carries no cookie but the language choice, these pages are the same for everyone who asks for the
+same URL in the same language, so a worker keeps each one for `PAGE_CACHE_SECONDS` (a few seconds: short enough
+that no figure or channel state is noticeably late).
+
+A kept page is served by a WSGI layer in front of the Flask app, the way a micro-cache in a reverse proxy would
+serve it, because at this size the request machinery (request context, session, a dozen hooks) costs more than
+the page. The copy carries the headers the first answer ended with (security headers, ETag, Vary, Cache-Control);
+the layer adds what belongs to each request: a request id, the log line and metrics, a 304 when the browser
+already holds the body, and whatever the view asked to repeat on every view (counting an article view, a
+search that found nothing). None of the kept endpoints has a rate limit: they cost less than the check would.
 
 A page whose view put anything in the session is not kept, with one exception: a fresh CSRF token for the
-page's form. The kept body then has the token's place marked, and each visitor served from it gets a token of
-their own, so forms keep working and no token is ever shared.
+page's form. The kept body then has the token's place marked, and each visitor served from it gets a token and
+a session cookie of their own, signed exactly as Flask-WTF and Flask sign them, so forms keep working and no
+token is ever shared.
 """
+import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
+from typing import NamedTuple
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
+from werkzeug.http import is_resource_modified, parse_cookie
 
-from app.i18n import select_locale
+from app import metrics, observability
+from app.i18n import choose_locale
 
-# Pages that show nothing of the visitor's own: the same for every visitor of one language and URL.
+# Pages that show nothing of a visitor without cookies: the same for everyone of one language and URL.
 PUBLIC_ENDPOINTS = frozenset({
-    "main.index", "kb.index", "kb.category", "kb.article", "contact.index", "contact.channel",
-    "transparency.index", "transparency.outcomes", "transparency.summary", "api_docs.index",
-    "api.channels", "api.channel_week", "api.statistics", "api.outcomes", "api.article",
+    "main.index", "kb.index", "kb.category", "kb.article", "kb.search", "contact.index", "contact.channel",
+    "transparency.index", "transparency.outcomes", "transparency.summary", "tracking.index", "api_docs.index",
+    "api.channels", "api.channel_week", "api.statistics", "api.outcomes", "api.article", "api.search",
     "api.complaint_categories", "api.openapi_document",
-})  # not the searches: each one is logged (zero-result queries become content work) and has its own cache
+})
 TOKEN_MARK = b"\x00csrf-token\x00"
 # What a view may leave in an anonymous session and still be kept: a form's CSRF token, and Flask-Login's note
 # that nobody is signed in.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
-_ON_HIT = {}
+# Headers that belong to one answer, never to the kept copy.
+PER_ANSWER_HEADERS = frozenset({"content-length", "x-request-id", "set-cookie"})
+KEY_ENVIRON = "portal.page_cache.key"
+CANDIDATE_ENVIRON = "portal.page_cache.candidate"
 
 
-def also_on_hit(endpoint):
-    """Register `fn(**view_args)` to run when `endpoint` is served from the cache, e.g. to count the view."""
-    def register(fn):
-        _ON_HIT[endpoint] = fn
-        return fn
-    return register
+class Token(NamedTuple):
+    """How to give one visitor a CSRF token: the session they get besides it, and their Set-Cookie line."""
+    session: dict
+    cookie_name: str
+    cookie_attributes: str  # "; HttpOnly; Path=/; SameSite=Lax", as Flask wrote it for the first visitor
+
+
+class KeptPage(NamedTuple):
+    status: str
+    headers: tuple
+    body: bytes
+    etag: str | None
+    token: Token | None
+    endpoint: str
+    repeats: tuple  # (fn, args) the view asked to run again on every copy served
 
 
 class PageCache:
-    """A bounded, thread-safe map of (language, URL) to a page body and headers, each with an expiry time."""
+    """A bounded, thread-safe map of keys to pages, each with an expiry time; bounded in entries and bytes."""
 
-    def __init__(self, seconds, max_entries, max_bytes):
+    def __init__(self, seconds, max_entries, max_bytes, max_total_bytes):
         self.seconds, self.max_entries, self.max_bytes = seconds, max_entries, max_bytes
+        self.max_total_bytes = max_total_bytes
         self._entries = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key, now=None):
-        """Return the kept (status, headers, body, has_token) for `key`, or None when missing or expired."""
+        """Return the kept page for `key`, or None when missing or expired."""
         now = time.monotonic() if now is None else now
         with self._lock:
             entry = self._entries.get(key)
@@ -61,78 +88,183 @@ class PageCache:
             return entry[1]
 
     def put(self, key, page, now=None):
-        """Keep `page` for `seconds`; the least recently used page goes when the cache is full."""
-        if len(page[2]) > self.max_bytes:
+        """Keep `page` for `seconds`; the least recently used pages go when the cache is full."""
+        size = len(page.body)
+        if size > self.max_bytes:
             return
         now = time.monotonic() if now is None else now
         with self._lock:
+            self._drop(key)
             self._entries[key] = (now + self.seconds, page)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += size
+            while len(self._entries) > self.max_entries or self._bytes > self.max_total_bytes:
+                self._drop(next(iter(self._entries)))
 
     def clear(self):
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    def _drop(self, key):
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[1].body)
+
+
+def on_each_view(fn, *args):
+    """Run `fn(*args)` now, and again (in an app context) each time this page is served from the cache."""
+    fn(*args)
+    g.setdefault("page_cache_repeats", []).append((fn, args))
 
 
 def init_app(app):
-    """Serve kept public pages before their views run, and keep what those views answer."""
+    """Note which answers can be kept (after every view); `wrap` puts the serving layer in front of the app."""
+    if app.config["PAGE_CACHE_SECONDS"] > 0:
+        app.after_request(_note_candidate)
+
+
+def wrap(app):
+    """Serve kept pages in front of `app.wsgi_app` and keep the answers its views mark as keepable."""
     config = app.config
     if config["PAGE_CACHE_SECONDS"] <= 0:
         return
-    app.extensions["page_cache"] = PageCache(config["PAGE_CACHE_SECONDS"], config["PAGE_CACHE_MAX_ENTRIES"],
-                                             config["PAGE_CACHE_MAX_BYTES"])
-    app.before_request(_serve_kept_page)
-    app.after_request(_keep_page)
+    cache = PageCache(config["PAGE_CACHE_SECONDS"], config["PAGE_CACHE_MAX_ENTRIES"], config["PAGE_CACHE_MAX_BYTES"],
+                      config["PAGE_CACHE_MAX_TOTAL_BYTES"])
+    app.extensions["page_cache"] = cache
+    app.wsgi_app = KeptPages(app, app.wsgi_app, cache)
 
 
-def _key():
-    """The cache key of this request, or None when the page must be rendered for this visitor (once per request)."""
-    if "page_cache_key" not in g:
-        g.page_cache_key = _request_key()
-    return g.page_cache_key
-
-
-def _request_key():
-    if request.method not in ("GET", "HEAD") or request.endpoint not in PUBLIC_ENDPOINTS:
+def page_key(environ, config):
+    """The cache key of a request, or None when the page must be rendered for this visitor."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
-    if set(request.cookies) - {current_app.config["LANGUAGE_COOKIE"]}:
-        return None  # a session, a staff sign-in, a device's own history: this visitor may see their own data
+    chosen = None
+    if cookie_header := environ.get("HTTP_COOKIE"):
+        cookies = parse_cookie(cookie_header)
+        if set(cookies) - {config["LANGUAGE_COOKIE"]}:
+            return None  # a session, a staff sign-in, a device's own history or vote: this visitor's own pages
+        chosen = cookies.get(config["LANGUAGE_COOKIE"])
+    # The host and scheme are part of the key, so no forged Host header can plant a page for other visitors.
+    return (choose_locale(config, chosen, environ.get("HTTP_ACCEPT_LANGUAGE")), environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+
+
+class KeptPages:
+    """The WSGI layer: answer from the cache when it holds the page, else let Flask answer and keep the result."""
+
+    def __init__(self, app, wsgi_app, cache):
+        self.app, self.wsgi_app, self.cache = app, wsgi_app, cache
+        self.tokens = TokenMinter(app)
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        key = page_key(environ, self.app.config)
+        page = key and self.cache.get(key)
+        if page:
+            return self._serve(page, environ, start_response, started)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        environ[KEY_ENVIRON] = key
+        answered = {}
+
+        def remember_start(status, headers, exc_info=None):
+            answered["status"], answered["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, remember_start)
+        candidate = environ.get(CANDIDATE_ENVIRON)
+        if candidate and answered.get("status", "").startswith("200"):
+            page = self._page(candidate, answered["status"], answered["headers"])
+            if page is not None:
+                self.cache.put(key, page)
+        return body
+
+    def _page(self, candidate, status, headers):
+        body, has_token, kept_session, endpoint, repeats = candidate
+        cookies = [value for name, value in headers if name.lower() == "set-cookie"]
+        token = None
+        if has_token:
+            token = self.tokens.slot(kept_session, cookies)
+            if token is None:
+                return None
+        elif cookies:
+            return None  # the answer set a cookie of this visitor's own
+        kept = tuple((name, value) for name, value in headers
+                     if name.lower() not in PER_ANSWER_HEADERS and not (has_token and name.lower() == "etag"))
+        etag = None if has_token else next((value for name, value in kept if name.lower() == "etag"), None)
+        return KeptPage(status, kept, body, etag, token, endpoint, tuple(repeats))
+
+    def _serve(self, page, environ, start_response, started):
+        if page.repeats:
+            with self.app.app_context():
+                for fn, args in page.repeats:
+                    fn(*args)
+        headers = list(page.headers)
+        body, status = page.body, page.status
+        if page.token:
+            token, cookie = self.tokens.mint(page.token)
+            body = body.replace(TOKEN_MARK, token.encode())
+            headers.append(("Set-Cookie", cookie))
+        elif page.etag and not is_resource_modified(environ, etag=page.etag.strip('"')):
+            status, body = "304 NOT MODIFIED", b""
+            headers = [(name, value) for name, value in headers if name.lower() != "content-type"]
+        request_id = observability.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        headers += [("Content-Length", str(len(body))), ("X-Request-ID", request_id), ("X-Page-Cache", "hit")]
+        start_response(status, headers)
+        method = environ["REQUEST_METHOD"]
+        code = int(status[:3])
+        elapsed = time.perf_counter() - started
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")  # as WSGI carries it
+        observability.log_request(request_id, method, path, code, elapsed)
+        metrics.observe(page.endpoint, method, code, elapsed)
+        return [] if method == "HEAD" else [body]
+
+
+class TokenMinter:
+    """Fresh CSRF tokens and the session cookies that hold them, signed as Flask-WTF and Flask sign their own.
+
+    Flask-WTF keeps a random hex string in the session under its field name and puts it, signed with the salt
+    "wtf-csrf-token", in the form; Flask signs the session with its session interface's serializer. The tests
+    post a minted token through the real CSRF check, so a change in either library shows up there.
+    """
+
+    def __init__(self, app):
+        self.field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        self._csrf = URLSafeTimedSerializer(secret, salt="wtf-csrf-token") if secret else None
+        self._session = app.session_interface.get_signing_serializer(app)
+        self._cookie_name = app.config["SESSION_COOKIE_NAME"]
+
+    def slot(self, kept_session, set_cookies):
+        """How to mint for a page whose first answer set `set_cookies`; None when it cannot be done faithfully."""
+        if len(set_cookies) != 1 or self._csrf is None or self._session is None:
+            return None
+        name, _, rest = set_cookies[0].partition("=")
+        attributes = rest[rest.find(";"):] if ";" in rest else ""
+        if name != self._cookie_name or "expires=" in attributes.lower():
+            return None  # a permanent session's expiry belongs to the first visitor
+        return Token(kept_session, name, attributes)
+
+    def mint(self, token):
+        """Return (signed token for the form, Set-Cookie line) for one new visitor."""
+        raw = hashlib.sha1(os.urandom(64)).hexdigest()
+        cookie = self._session.dumps({**token.session, self.field: raw})
+        return self._csrf.dumps(raw), f"{token.cookie_name}={cookie}{token.cookie_attributes}"
+
+
+def _note_candidate(response):
+    """After the view: mark a public page for a visitor without a session as keepable, with its token's place."""
     environ = request.environ
-    return select_locale(), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
-
-
-def _serve_kept_page():
-    key = _key()
-    page = key and current_app.extensions["page_cache"].get(key)
-    if not page:
-        return None
-    status, headers, body, has_token = page
-    if request.endpoint in _ON_HIT:
-        _ON_HIT[request.endpoint](**request.view_args)
-    if has_token:
-        body = body.replace(TOKEN_MARK, generate_csrf().encode())
-    response = current_app.response_class(body, status=status, headers=headers)
-    response.headers["X-Page-Cache"] = "hit"
-    return response
-
-
-def _keep_page(response):
-    key = _key()
-    if key is None or response.status_code != 200 or response.headers.get("X-Page-Cache") == "hit":
+    if KEY_ENVIRON not in environ or request.endpoint not in PUBLIC_ENDPOINTS or response.status_code != 200:
         return response
     if response.direct_passthrough or response.is_streamed or "Set-Cookie" in response.headers:
         return response
-    if response.cache_control.no_store or response.cache_control.private or set(session) - ANONYMOUS_SESSION_KEYS or session.get("_fresh"):
+    if set(session) - ANONYMOUS_SESSION_KEYS or session.get("_fresh"):
         return response
     body = response.get_data()
     has_token = "csrf_token" in session
     if has_token:
         body = body.replace(generate_csrf().encode(), TOKEN_MARK)
-    else:
-        response.add_etag()  # the same body for everyone: tag it once here rather than on every copy served
-    headers = [(name, value) for name, value in response.headers
-               if name.lower() != "content-length" and not (has_token and name.lower() == "etag")]
-    current_app.extensions["page_cache"].put(key, (response.status_code, headers, body, has_token))
+    kept_session = {name: value for name, value in session.items() if name != "csrf_token"}
+    environ[CANDIDATE_ENVIRON] = (body, has_token, kept_session, request.endpoint, g.get("page_cache_repeats", ()))
     return response

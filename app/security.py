@@ -158,10 +158,14 @@ def init_url_converters(app):
     app.url_map.converters["int"] = DatabaseIdConverter
 
 
-def init_app(app):
+def trust_proxies(app):
+    """Take the client address and scheme from the configured number of proxies in front of the portal."""
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
+def init_app(app):
     app.request_class = PortalRequest
     app.before_request(_refuse_unstorable_input)
     app.after_request(_set_headers)

@@ -26,7 +26,7 @@ bp.add_app_template_filter(status_key, "contact_status_key")
 def index():
     """List every official channel with its status now, and the first staffed channel's week."""
     now = _now()
-    record_contact_visit(now)
+    page_cache.on_each_view(_count_visit)
     estimator = current_estimator(now)
     weeks = {c.id: estimator.week(c) for c in estimator.directory.channels if c.staffed}
     featured = next(c for c in estimator.directory.channels if c.staffed)
@@ -34,9 +34,7 @@ def index():
                            week=weeks[featured.id], weeks=weeks, **_page_context(estimator, now))
 
 
-@page_cache.also_on_hit("contact.index")
-@page_cache.also_on_hit("contact.channel")
-def _count_kept_visit(**_view_args):
+def _count_visit():
     record_contact_visit(_now())
 
 
@@ -79,7 +77,7 @@ def channel(channel_id):
     now = _now()
     estimator = current_estimator(now)
     selected = estimator.directory.get(channel_id) or abort(404)
-    record_contact_visit(now)
+    page_cache.on_each_view(_count_visit)
     return render_template("contact/channel.html", status=estimator.status(selected, now),
                            instead=estimator.directory.get(selected.complaints_instead),
                            week=estimator.week(selected) if selected.staffed else None,

@@ -40,16 +40,11 @@ def article(folder, slug):
     """Show one article with its related articles and the feedback form."""
     kb = services.knowledge_base()
     item = kb.get(slug, FOLDER_TYPES[folder]) or abort(404)
-    services.record_view(slug)
+    page_cache.on_each_view(services.record_view, slug)
     voted = services.has_voted(slug, request.cookies.get(VISITOR_COOKIE))
     related = [kb.articles[s] for s in item.related if s in kb.articles]
     return render_template("kb/article.html", article=item, category=kb.categories[item.category],
                            related=related, form=FeedbackForm(), voted=voted, helpful=services.helpful_count(slug))
-
-
-@page_cache.also_on_hit("kb.article")
-def _count_kept_view(folder, slug):
-    services.record_view(slug)
 
 
 @bp.post("/help/<any(faq, guides):folder>/<slug>/feedback")
@@ -84,6 +79,6 @@ def search():
                                            category=form.category.data or None, page=form.page.data or 1)
     kb = services.knowledge_base()
     if results is not None:
-        services.record_search(results)
+        page_cache.on_each_view(services.record_search, results)
     return render_template("kb/search.html", form=form, results=results, kb=kb,
                            popular=services.most_read(6) if not results or not results.total else [])
