@@ -56,7 +56,8 @@ def lazy_gettext(message, **variables):
 
 def current_language():
     """Return 'zh' or 'en' for the current request."""
-    return get_locale().language if get_locale() else current_app.config["BABEL_DEFAULT_LOCALE"]
+    locale = get_locale()
+    return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def localized(zh, en):

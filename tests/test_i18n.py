@@ -137,3 +137,21 @@ def test_no_template_or_view_joins_with_a_chinese_comma_by_itself():
                  if path.suffix in (".py", ".html") and path.name != "i18n.py"
                  and pattern.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+@pytest.mark.parametrize("language, message", [("zh", "不是有效的选择。"), ("en", "Not a valid choice.")])
+def test_built_in_form_messages_follow_the_reader_language_on_every_request(app, language, message):
+    from wtforms import SelectField
+
+    from app.forms import PortalForm
+
+    class ChoiceForm(PortalForm):
+        class Meta:
+            csrf = False
+        choice = SelectField(choices=[("a", "A"), ("b", "B")])
+
+    for _ in range(2):  # the catalogue is loaded once per language, then served from memory
+        with app.test_request_context("/", method="POST", data={"choice": "z"}, headers={"Accept-Language": language}):
+            form = ChoiceForm()
+            assert not form.validate()
+            assert form.choice.errors == [message]

@@ -88,6 +88,22 @@ def test_reindexing_starts_with_an_empty_cache(own_index, counted_plans):
     assert len(search.result_cache(after)) == 1
 
 
+def test_a_snippet_is_the_same_from_the_snippet_cache_as_highlighted_afresh(own_index, monkeypatch):
+    query, with_order_number = "充值没到账", "充值没到账 KM202612011234"
+    first = services.search_articles(query)
+    generation = index.open_index.current(own_index.config["SEARCH_INDEX_DIR"])
+    cached = len(generation.facts["snippets"])
+    assert cached and first.hits[0].snippet.count("<mark")
+    highlighted = []
+    monkeypatch.setattr("whoosh.searching.Hit.highlights", lambda *a, **k: highlighted.append(a) or "")
+    again = services.search_articles(with_order_number)  # a new search, the same words matched
+    assert highlighted == [] and [h.snippet for h in again.hits] == [h.snippet for h in first.hits]
+    generation.facts["snippets"] = ResultCache(search.SNIPPET_CACHE_ENTRIES)
+    monkeypatch.undo()
+    afresh = services.search_articles(with_order_number, per_page=9)
+    assert [h.snippet for h in afresh.hits] == [h.snippet for h in first.hits][:9]
+
+
 def test_the_result_cache_keeps_only_the_most_recently_used_entries():
     cache = ResultCache(max_entries=3)
     for key in "abcd":

@@ -1,14 +1,14 @@
 """Forms of the contact pages."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.contact.models import NOTE_MAX
 from app.contact.verify import MAX_VALUE_LENGTH
+from app.forms import PortalForm
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(PortalForm):
     """The "is this really customer service?" check; a GET form, so CSRF is off."""
 
     class Meta:
@@ -21,7 +21,7 @@ class VerifyForm(FlaskForm):
                     Length(max=MAX_VALUE_LENGTH, message=_l("太长了：最多 %(max)d 个字符。"))])
 
 
-class FakeReportForm(FlaskForm):
+class FakeReportForm(PortalForm):
     """"举报这个号码": the value that was checked, as typed, and what happened (optional)."""
 
     value = HiddenField(validators=[DataRequired(message=_l("请输入要核对的号码、账号或链接。")),

@@ -1,7 +1,6 @@
 """Forms of the complaint journey. Detail fields are built per category from categories.py."""
 from flask import current_app
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -9,6 +8,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from app.complaints import validation
 from app.complaints.uploads import limits
 from app.complaints.categories import CATEGORIES, DETAIL_FIELDS, EVIDENCE_KINDS
+from app.forms import PortalForm
 
 
 def _checked(cleaner, *args):
@@ -22,7 +22,7 @@ def _checked(cleaner, *args):
     return check
 
 
-class DescribeForm(FlaskForm):
+class DescribeForm(PortalForm):
     category = RadioField(_l("遇到了什么问题？"), validate_choice=False,
                           choices=[(c.id, c.name) for c in CATEGORIES.values()])
     description = TextAreaField(_l("请描述发生了什么"), validators=[DataRequired(message=_l("请描述发生了什么。"))],
@@ -44,7 +44,7 @@ def details_form_class(category_id, now):
     """Build the details form for one category: required and optional fields, plus evidence upload."""
     category = CATEGORIES[category_id]
 
-    class DetailsForm(FlaskForm):
+    class DetailsForm(PortalForm):
         evidence_kind = SelectField(_l("这些文件是"), choices=EVIDENCE_KINDS, validators=[Optional()])
         files = MultipleFileField(_l("上传证据（可多选）"), description=LazyString(lambda: _(
             "最多 %(files)d 个文件，每个不超过 %(mb)s MB，支持 JPG、PNG、WebP 和 PDF。图片的拍摄位置等信息会被自动去除。",
@@ -65,7 +65,7 @@ def _detail_field(spec, required, now):
     return StringField(spec.label, description=spec.hint, validators=[*validators, _checked(*cleaner)])
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     contact_email = EmailField(_l("邮箱"), description=_l("处理进度和回复会发到这里。"))
     contact_phone = TelField(_l("手机号"), description=_l("11 位中国大陆手机号，可带 +86。"))
     notify_via = RadioField(_l("通过什么方式通知你？"), choices=list(validation.NOTIFY_CHANNEL_NAMES.items()),
@@ -96,9 +96,9 @@ class ContactForm(FlaskForm):
         return valid and not errors
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """The final submit: only the CSRF token, so a forged cross-site submit fails."""
 
 
-class DeflectForm(FlaskForm):
+class DeflectForm(PortalForm):
     article = StringField(validators=[Optional()])

@@ -104,7 +104,15 @@ def _words(text):
 
 def segments(text):
     """Every word of `text` in search mode, stop words included (they still mark where words are)."""
-    return [w for w in jieba.cut_for_search(text) if w.strip() and not _PUNCTUATION.match(w)]
+    return [word for word, _, _ in _query_segments(text)]
+
+
+@lru_cache(maxsize=8192)
+def _query_segments(text):
+    """(word, start, end) of a query-time text: the phrasings of one query (and the synonyms every query shares)
+    are segmented several times while it is planned, and jieba is the slowest step of planning."""
+    return tuple((word, start, end) for word, start, end in jieba.tokenize(text, mode="search")
+                 if word.strip() and not _PUNCTUATION.match(word))
 
 
 def has_han(text):
@@ -179,7 +187,8 @@ class JiebaTokenizer(Tokenizer):
                  start_pos=0, start_char=0, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         position = start_pos
-        for word, start, end in jieba.tokenize(value, mode="search"):
+        found = _query_segments(value) if mode == "query" else jieba.tokenize(value, mode="search")
+        for word, start, end in found:
             if not word.strip() or _PUNCTUATION.match(word):
                 continue
             token.original = token.text = word

@@ -1,13 +1,14 @@
 """Help-center forms."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Length, NumberRange, Optional
+
+from app.forms import PortalForm
 
 MAX_QUERY_LENGTH = 200
 
 
-class SearchForm(FlaskForm):
+class SearchForm(PortalForm):
     """The GET search form: no CSRF, since searching changes nothing."""
 
     class Meta:
@@ -21,7 +22,7 @@ class SearchForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=500)], default=1)
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(PortalForm):
     """"这篇文章有帮助吗？" with an optional reason when it did not help."""
 
     helpful = RadioField(_l("这篇文章有帮助吗？"), choices=[("yes", _l("有帮助")), ("no", _l("没有帮助"))],

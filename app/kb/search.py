@@ -23,6 +23,7 @@ logger = logging.getLogger("portal.search")
 
 HIGHLIGHT_FIELDS = ("body", "summary", "summary_en")
 RESULT_CACHE_ENTRIES = 1024
+SNIPPET_CACHE_ENTRIES = 4096
 
 
 @dataclass
@@ -58,7 +59,7 @@ class SearchResults:
 
 
 class ResultCache:
-    """A bounded least-recently-used map of search results, shared by a worker's threads.
+    """A bounded least-recently-used map of search results (or snippets), shared by a worker's threads.
 
     It lives in the index generation it was computed from, so a reindex (a new generation) starts empty.
     """
@@ -159,10 +160,12 @@ def _search_index(knowledge_base, generation, plan, article_type, category, page
     top.fragmenter, top.formatter = snippets.fragmenter(), snippets.formatter()
     # The articles hold the indexed texts unless the index is stale; then the stored ones must be read.
     same_texts = knowledge_base.content_hash == generation.content_hash
+    snippet_cache = generation.facts.setdefault("snippets", ResultCache(SNIPPET_CACHE_ENTRIES))
     for item in page_hits:
         article = knowledge_base.get(fields["slug_of"][item.hit.docnum])
         if article is not None:
-            results.hits.append(_hit(article, item.score, _snippet(item.hit, article if same_texts else None)))
+            snippet = _snippet(item.hit, article if same_texts else None, snippet_cache)
+            results.hits.append(_hit(article, item.score, snippet))
     return results
 
 
@@ -212,18 +215,31 @@ def _record_matched_terms(top, searcher, highlight_keys, matched, docnums):
     top.docterms, top.termdocs = docterms, termdocs
 
 
-def _snippet(hit, article=None):
+def _snippet(hit, article, cache):
     """The highlighted fragments of a shown hit (body first), or None when none of its shown fields matched.
 
-    With `article`, its texts are highlighted instead of reading the stored fields back from the index.
+    With `article`, its texts are highlighted instead of reading the stored fields back from the index. A
+    field's snippet depends only on the document and the words that matched in it (pinpoint highlighting from
+    the indexed character positions), so `cache` keeps it per (document, field, words) for the generation.
     """
-    texts = {} if article is None else {"body": index.indexed_body(article), "summary": article.summary,
-                                        "summary_en": article.summary_en}
+    matched = hit.matched_terms()
     for fieldname, fragments in (("body", 2), ("summary", 3), ("summary_en", 3)):
-        snippet = hit.highlights(fieldname, text=texts.get(fieldname), top=fragments)
+        words = frozenset(token for name, token in matched if name == fieldname)
+        if not words:
+            continue  # nothing to mark in this field: the highlighter would return ""
+        key = (hit.docnum, fieldname, words)
+        snippet = cache.get(key)
+        if snippet is None:
+            text = None if article is None else _highlighted_text(article, fieldname)
+            snippet = hit.highlights(fieldname, text=text, top=fragments)
+            cache.put(key, snippet)
         if snippet:
             return Markup(snippet)
     return None
+
+
+def _highlighted_text(article, fieldname):
+    return index.indexed_body(article) if fieldname == "body" else getattr(article, fieldname)
 
 
 def _hit(article, score, snippet=None):

@@ -20,8 +20,12 @@ def fragmenter():
 
 
 def formatter():
-    """The formatter for result snippets: <mark> around matched words."""
-    return HtmlFormatter(tagname="mark", between=" … ")
+    """The formatter for result snippets: <mark> around matched words.
+
+    One term class for every word (Whoosh numbers them in the order one formatter meets them), so a snippet
+    is the same whatever was highlighted before it and can be cached.
+    """
+    return HtmlFormatter(tagname="mark", between=" … ", maxclasses=1)
 
 
 def highlights_word(token):

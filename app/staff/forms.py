@@ -1,6 +1,5 @@
 """Console forms. Every case action form carries the version the agent saw, as a hidden input named `version`."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
@@ -10,6 +9,7 @@ from app.accounts.services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.complaints import validation
 from app.complaints.casework import OUTCOME_LABELS, OUTCOMES, PRIORITIES
 from app.complaints.categories import CATEGORIES
+from app.forms import PortalForm
 
 BODY_MAX = validation.DESCRIPTION_MAX
 PRIORITY_LABELS = {"normal": _l("普通"), "high": _l("高"), "urgent": _l("紧急")}
@@ -17,7 +17,7 @@ ROLE_LABELS = {Role.AGENT: _l("客服"), Role.SUPERVISOR: _l("主管"), Role.ADM
 CODE_INPUT = {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = StringField(_l("工作邮箱"), validators=[DataRequired(message=_l("请填写邮箱。")), Length(max=254)],
                         render_kw={"autocomplete": "username", "type": "email"})
     password = PasswordField(_l("密码"), validators=[DataRequired(message=_l("请填写密码。")),
@@ -25,12 +25,12 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
-class TotpForm(FlaskForm):
+class TotpForm(PortalForm):
     code = StringField(_l("验证器上的 6 位数字"), render_kw=CODE_INPUT,
                        validators=[DataRequired(message=_l("请填写 6 位验证码。")), Length(max=12)])
 
 
-class _ActionForm(FlaskForm):
+class _ActionForm(PortalForm):
     version = HiddenField(validators=[InputRequired()])
     action = HiddenField(validators=[InputRequired()])
 
@@ -121,7 +121,7 @@ ACTION_FORMS = {"take": TakeForm, "assign": AssignForm, "note": NoteForm, "reply
                 "duplicate": DuplicateForm, "set_category": SetCategoryForm, "set_priority": SetPriorityForm}
 
 
-class BulkForm(FlaskForm):
+class BulkForm(PortalForm):
     selected = HiddenField()  # filled from the checkboxes named `selected`, read with getlist
     bulk_action = SelectField(_l("批量操作"), choices=[("assign", _l("分配给")), ("set_priority", _l("设为优先级")),
                                                       ("duplicate", _l("合并到"))])
@@ -131,15 +131,15 @@ class BulkForm(FlaskForm):
     of = StringField(_l("投诉编号"), validators=[Optional(), Length(max=64)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(PortalForm):
     notify_by_email = BooleanField(_l("提醒同时发到我的邮箱"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     email = StringField(_l("工作邮箱"), validators=[DataRequired(), Email(message=_l("邮箱格式不正确。")),
                                                 Length(max=254)])
     display_name = StringField(_l("对用户显示的名字"), validators=[DataRequired(), Length(max=40)],
@@ -151,14 +151,14 @@ class AccountForm(FlaskForm):
                                                                            min=PASSWORD_MIN_LENGTH))])
 
 
-class AccountUpdateForm(FlaskForm):
+class AccountUpdateForm(PortalForm):
     role = SelectField(_l("角色"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     active = BooleanField(_l("账号可用"))
     totp_required = BooleanField(_l("要求两步验证"))
     reset_totp = BooleanField(_l("重置两步验证（换手机时）"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False
 

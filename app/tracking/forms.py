@@ -2,7 +2,6 @@
 import re
 
 from flask_babel import LazyString, gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -11,6 +10,7 @@ from app.complaints import reference as refs, validation
 from app.complaints.categories import EVIDENCE_KINDS
 from app.complaints.followup import MESSAGE_MAX
 from app.complaints.uploads import limits
+from app.forms import PortalForm
 
 CODE_INPUT = {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
 REFERENCE_ERRORS = {
@@ -26,7 +26,7 @@ def reference_hint(text, error):
     return REFERENCE_ERRORS[error.reason]
 
 
-class LookupForm(FlaskForm):
+class LookupForm(PortalForm):
     reference = StringField(_l("投诉编号"), render_kw=CODE_INPUT,
                             description=_l("例如 TS-7K3M-9QXA-4HRT-C2V，不区分大小写，空格和短横线可省略。"),
                             validators=[DataRequired(message=_l("请填写投诉编号。"))])
@@ -47,7 +47,7 @@ class LookupForm(FlaskForm):
             raise ValidationError(_l("查询码是 10 位字母和数字，例如 7K3M9-QXA4H。")) from None
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     body = TextAreaField(_l("补充说明"), validators=[Length(max=MESSAGE_MAX)],
                          description=_l("回答客服的问题，或补充新的情况。请勿填写卡密、密码或验证码。"))
     evidence_kind = SelectField(_l("这些文件是"), choices=EVIDENCE_KINDS, default="other", validators=[Optional()])
@@ -65,12 +65,12 @@ class MessageForm(FlaskForm):
             raise ValidationError(_l("请填写补充说明或上传文件。"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     withdraw_reason = TextAreaField(_l("撤回原因"), validators=[
         DataRequired(message=_l("请写一下撤回的原因，例如“问题已经自行解决”。")), Length(max=1000)])
 
 
-class RateForm(FlaskForm):
+class RateForm(PortalForm):
     score = RadioField(_l("你对处理结果的满意程度"), coerce=int,
                        choices=[(5, _l("5 分：非常满意")), (4, _l("4 分：满意")), (3, _l("3 分：一般")),
                                 (2, _l("2 分：不满意")), (1, _l("1 分：非常不满意"))],
@@ -78,12 +78,12 @@ class RateForm(FlaskForm):
     comment = TextAreaField(_l("还想说的（可选）"), validators=[Optional(), Length(max=1000)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     reopen_reason = TextAreaField(_l("还有什么问题没有解决？"), validators=[
         DataRequired(message=_l("请说明还有什么问题没有解决。")), Length(max=1000)])
 
 
-class LostForm(FlaskForm):
+class LostForm(PortalForm):
     contact = StringField(_l("提交投诉时留下的邮箱或手机号"),
                           validators=[DataRequired(message=_l("请填写邮箱或手机号。"))])
 
@@ -97,5 +97,5 @@ class LostForm(FlaskForm):
             raise ValidationError(str(exc.args[0])) from None
 
 
-class ConfirmForgetForm(FlaskForm):
+class ConfirmForgetForm(PortalForm):
     """"在此设备上退出查看": only the CSRF token."""
