@@ -40,6 +40,14 @@ def test_same_contact_with_similar_text_is_linked_and_counts_as_repeat(app_conte
     assert second.duplicate_of_id == first.id and "repeat_contact" in second.triage_reasons
 
 
+def test_a_contact_filing_many_is_compared_with_their_latest_complaints_only(app_context, monkeypatch):
+    monkeypatch.setattr("app.complaints.triage.DUPLICATE_CANDIDATES", 2)
+    earlier = [make_complaint(order_number=None)[0] for _ in range(3)]
+    latest, _ = make_complaint(order_number=None, description=earlier[0].description + "还没处理吗？")
+    assert latest.duplicate_of_id == earlier[1].id  # the first of the two most recent, not the very first
+    assert "repeat_contact" in latest.triage_reasons
+
+
 def test_scam_scripts_are_recognised():
     signals = {signal for signal, _ in scam_signals("客服让我下载向日葵，还让我把验证码发给他，说有退款链接")}
     assert {"screen_sharing", "refund_link"} <= signals

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 
 URGENT_CATEGORIES = ("seller_fraud",)
+# How many of a contact's most recent complaints a new one is compared with when looking for a duplicate.
+DUPLICATE_CANDIDATES = 50
 URGENT_WORDS = ("诈骗", "被骗", "骗子", "被盗", "盗号", "未成年", "小孩", "孩子", "报警", "盗刷")
 CATEGORY_WORDS = {
     "card_code_invalid": ("卡密", "无效", "已被使用", "已使用", "用不了", "充不进", "卡号", "兑换码"),
@@ -75,30 +77,41 @@ def priority_for(description, amount_cents, repeat_contacts, reopened=False, cat
 
 
 def find_duplicate(model, order_number, email, phone, description, now):
-    """Return the id of a recent complaint with the same order, or same contact and a similar text."""
+    """Return the id of a recent complaint with the same order, or same contact and a similar text.
+
+    Only the contact's DUPLICATE_CANDIDATES most recent complaints are compared, so someone who files
+    hundreds does not make each new one slower to accept.
+    """
     since = now - dt.timedelta(days=current_app.config["COMPLAINT_DUPLICATE_WINDOW_DAYS"])
-    recent = sa.select(model).where(model.created_at >= since).order_by(model.created_at)
     if order_number:
-        same_order = db.session.scalars(recent.where(model.order_number == order_number)).first()
+        same_order = db.session.scalar(sa.select(model.id).where(
+            model.created_at >= since, model.order_number == order_number).order_by(model.created_at).limit(1))
         if same_order:
-            return same_order.id
-    for other in _same_contact(model, recent, email, phone):
-        if difflib.SequenceMatcher(None, other.description, description).ratio() >= 0.6:
-            return other.id
+            return same_order
+    contact = _same_contact(model, email, phone)
+    if contact is None:
+        return None
+    candidates = db.session.execute(sa.select(model.id, model.description).where(model.created_at >= since, contact)
+                                    .order_by(model.created_at.desc()).limit(DUPLICATE_CANDIDATES)).all()
+    for other_id, other_description in reversed(candidates):  # oldest first: point at the first of a series
+        if difflib.SequenceMatcher(None, other_description, description).ratio() >= 0.6:
+            return other_id
     return None
 
 
 def count_recent_by_contact(model, email, phone, now):
     """Count this contact's complaints within the duplicate window."""
+    contact = _same_contact(model, email, phone)
+    if contact is None:
+        return 0
     since = now - dt.timedelta(days=current_app.config["COMPLAINT_DUPLICATE_WINDOW_DAYS"])
-    return len(_same_contact(model, sa.select(model).where(model.created_at >= since), email, phone))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.created_at >= since, contact))
 
 
-def _same_contact(model, query, email, phone):
+def _same_contact(model, email, phone):
+    """The condition "same email or same phone", or None when the complaint gave neither."""
     conditions = ([model.contact_email == email] if email else []) + ([model.contact_phone == phone] if phone else [])
-    if not conditions:
-        return []
-    return db.session.scalars(query.where(sa.or_(*conditions))).all()
+    return sa.or_(*conditions) if conditions else None
 
 
 def triage(model, data, now):
