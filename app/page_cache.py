@@ -44,8 +44,8 @@ TOKEN_MARK = b"\x00csrf-token\x00"
 # What a view may leave in an anonymous session and still be kept: a form's CSRF token, and Flask-Login's note
 # that nobody is signed in.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
-# Headers that belong to one answer, never to the kept copy.
-PER_ANSWER_HEADERS = frozenset({"content-length", "x-request-id", "set-cookie"})
+# Headers that belong to one answer, never to the kept copy (the server dates each answer itself).
+PER_ANSWER_HEADERS = frozenset({"content-length", "x-request-id", "set-cookie", "date"})
 KEY_ENVIRON = "portal.page_cache.key"
 CANDIDATE_ENVIRON = "portal.page_cache.candidate"
 

@@ -129,6 +129,24 @@ def test_a_long_query_is_capped_before_scoring(own_index):
     assert len(list(plan.query.leaves())) <= search_query.MAX_TERMS
 
 
+def test_pinyin_keys_tried_per_query_are_bounded(own_index, monkeypatch):
+    looked_up = []
+    planning = index.open_index.current(own_index.config["SEARCH_INDEX_DIR"]).planning
+    original = type(planning).doc_frequency
+    monkeypatch.setattr(type(planning), "doc_frequency", lambda self, field, token: (
+        looked_up.append(token) if field == "pinyin" else None) or original(self, field, token))
+    _plan(own_index, " ".join(f"zq{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(60)))  # 170 joins
+    assert 0 < len(looked_up) <= search_query.MAX_PINYIN_KEYS
+
+
+def test_one_synonym_group_adds_a_bounded_number_of_phrasings(own_index):
+    generation = index.open_index.current(own_index.config["SEARCH_INDEX_DIR"])
+    group = ["退款"] + [f"退款说法{i}" for i in range(20)]
+    plan = search_query.plan_query("我要退款", [group], generation.pinyin_map, generation.planning)
+    phrasings = {term for term in plan.terms if term[-1].isdigit()}  # 说法0, 说法1… as jieba splits them
+    assert 0 < len(phrasings) <= search_query.MAX_SYNONYMS_PER_GROUP
+
+
 def test_words_in_most_article_bodies_are_dropped_before_scoring(own_index):
     generation, plan = _plan(own_index, "投诉")
     limit = search_query.COMMON_BODY_SHARE * generation.searcher.doc_count()

@@ -161,3 +161,4 @@ def test_a_revisit_of_a_kept_page_costs_a_304(cached_app):
     tag = first.headers["ETag"]
     revisit = cached_app.test_client().get("/contact", headers={"If-None-Match": tag})
     assert revisit.headers["X-Page-Cache"] == "hit" and revisit.status_code == 304
+    assert "Date" not in revisit.headers  # the first answer's date is not repeated; the server dates each one

@@ -3,6 +3,7 @@
 Besides the query, the plan lists the query's concepts (its words, each with what counts as covering it and a
 weight from its rarity in our index), so the ranking can prefer articles that cover more of what was asked.
 """
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,10 @@ from app.kb import analysis
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 240
+# Per-term bounds on expansion, so no one word of a query fans out into dozens of lookups: the other phrasings
+# of one synonym group (its first members: the articles' own terms come first), and the pinyin keys tried.
+MAX_SYNONYMS_PER_GROUP = 8
+MAX_PINYIN_KEYS = 48
 CHINESE_FIELDS = ("title", "asked", "keywords", "summary", "body")
 ENGLISH_FIELDS = ("title_en", "summary_en", "tags")
 EXPANSION_WEIGHT = 0.7
@@ -76,7 +81,7 @@ def plan_query(raw, synonyms, pinyin_map, searcher, stop_phrases=()):
 
 def _synonym_matches(text, synonyms, incidental):
     """The synonym groups `text` mentions, but not through incidental words alone (no 电话 for 打电话 in a story)."""
-    return [(mentioned, others) for mentioned, others in analysis.synonym_matches(text, synonyms)
+    return [(mentioned, others[:MAX_SYNONYMS_PER_GROUP]) for mentioned, others in analysis.synonym_matches(text, synonyms)
             if any(word not in incidental for member in mentioned for word in analysis.words(member))]
 
 
@@ -177,12 +182,17 @@ def _pinyin_keys(text, reader, sentence=False):
     Windows the articles already contain (投诉) are matched as words; their pinyin would only add work. So would
     the windows of a whole sentence: its typos are fixed by `_corrected`, and the rest is chance (的话 -> dehua).
     """
-    windows = () if sentence else analysis.han_windows(text)
-    keys = {analysis.pinyin_of(window) for window in windows if not _is_known(reader, window)}
+    windows = () if sentence else dict.fromkeys(analysis.han_windows(text))
+    unknown = (analysis.pinyin_of(window) for window in windows if not _is_known(reader, window))
     latin = re.findall(r"[a-z]+", text)
-    for size in (1, 2, 3):
-        keys.update("".join(latin[i:i + size]) for i in range(len(latin) - size + 1))
-    return {key for key in keys if len(key) >= 2}
+    joined = ("".join(latin[i:i + size]) for size in (1, 2, 3) for i in range(len(latin) - size + 1))
+    keys = {}
+    for key in itertools.chain(unknown, joined):
+        if len(keys) == MAX_PINYIN_KEYS:
+            break
+        if len(key) >= 2:
+            keys[key] = None
+    return list(keys)
 
 
 def _corrected(text, pinyin_map, searcher):
