@@ -13,10 +13,12 @@ the layer adds what belongs to each request: a request id, the log line and metr
 already holds the body, and whatever the view asked to repeat on every view (counting an article view, a
 search that found nothing). None of the kept endpoints has a rate limit: they cost less than the check would.
 
-A page whose view put anything in the session is not kept, with one exception: a fresh CSRF token for the
-page's form. The kept body then has the token's place marked, and each visitor served from it gets a token and
-a session cookie of their own, signed exactly as Flask-WTF and Flask sign them, so forms keep working and no
-token is ever shared.
+A page whose view put anything in the session is not kept, with one exception: a CSRF token for the page's
+form. The kept body then has the token's place marked, and each visitor served from it gets a token of their
+own, signed exactly as Flask-WTF and Flask sign them: from the token their session already holds, or a new one
+with a session cookie, so forms keep working and no token is ever shared. A visitor whose session holds only
+such a token (anyone who has seen a form) is served kept pages too; any other cookie (a vote, a staff sign-in,
+a draft or a device's history in the session) means pages of their own.
 """
 import hashlib
 import os
@@ -27,8 +29,8 @@ from typing import NamedTuple
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
-from werkzeug.http import is_resource_modified, parse_cookie
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import dump_cookie, is_resource_modified, parse_cookie
 
 from app import metrics, observability
 from app.i18n import choose_locale
@@ -50,19 +52,12 @@ KEY_ENVIRON = "portal.page_cache.key"
 CANDIDATE_ENVIRON = "portal.page_cache.candidate"
 
 
-class Token(NamedTuple):
-    """How to give one visitor a CSRF token: the session they get besides it, and their Set-Cookie line."""
-    session: dict
-    cookie_name: str
-    cookie_attributes: str  # "; HttpOnly; Path=/; SameSite=Lax", as Flask wrote it for the first visitor
-
-
 class KeptPage(NamedTuple):
     status: str
     headers: tuple
     body: bytes
     etag: str | None
-    token: Token | None
+    token_session: dict | None  # for a page with a form: what else a new visitor's session holds, else None
     endpoint: str
     repeats: tuple  # (fn, args) the view asked to run again on every copy served
 
@@ -134,19 +129,27 @@ def wrap(app):
     app.wsgi_app = KeptPages(app, app.wsgi_app, cache)
 
 
-def page_key(environ, config):
-    """The cache key of a request, or None when the page must be rendered for this visitor."""
+def page_key(environ, config, sessions):
+    """(cache key, the visitor's anonymous session) of a request, or None when it must be rendered for them.
+
+    `sessions` reads a session cookie (a `TokenMinter`): {} for none or an unreadable one.
+    """
     if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
-    chosen = None
+    chosen, visitor_session = None, {}
     if cookie_header := environ.get("HTTP_COOKIE"):
         cookies = parse_cookie(cookie_header)
-        if set(cookies) - {config["LANGUAGE_COOKIE"]}:
-            return None  # a session, a staff sign-in, a device's own history or vote: this visitor's own pages
+        if set(cookies) - {config["LANGUAGE_COOKIE"], sessions.cookie_name}:
+            return None  # a vote, a staff sign-in, a device's own history: this visitor's own pages
         chosen = cookies.get(config["LANGUAGE_COOKIE"])
+        if sessions.cookie_name in cookies:
+            visitor_session = sessions.read(cookies[sessions.cookie_name])
+            if set(visitor_session) - ANONYMOUS_SESSION_KEYS or visitor_session.get("_fresh"):
+                return None
     # The host and scheme are part of the key, so no forged Host header can plant a page for other visitors.
-    return (choose_locale(config, chosen, environ.get("HTTP_ACCEPT_LANGUAGE")), environ.get("wsgi.url_scheme"),
-            environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+    key = (choose_locale(config, chosen, environ.get("HTTP_ACCEPT_LANGUAGE")), environ.get("wsgi.url_scheme"),
+           environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+    return key, visitor_session
 
 
 class KeptPages:
@@ -158,12 +161,13 @@ class KeptPages:
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
-        key = page_key(environ, self.app.config)
-        page = key and self.cache.get(key)
-        if page:
-            return self._serve(page, environ, start_response, started)
-        if key is None:
+        visitor = page_key(environ, self.app.config, self.tokens)
+        if visitor is None:
             return self.wsgi_app(environ, start_response)
+        key, visitor_session = visitor
+        page = self.cache.get(key)
+        if page:
+            return self._serve(page, visitor_session, environ, start_response, started)
         environ[KEY_ENVIRON] = key
         answered = {}
 
@@ -182,29 +186,27 @@ class KeptPages:
     def _page(self, candidate, status, headers):
         body, has_token, kept_session, endpoint, repeats = candidate
         cookies = [value for name, value in headers if name.lower() == "set-cookie"]
-        token = None
-        if has_token:
-            token = self.tokens.slot(kept_session, cookies)
-            if token is None:
-                return None
-        elif cookies:
+        if has_token and not self.tokens.can_mint(cookies):
+            return None
+        if cookies and not has_token:
             return None  # the answer set a cookie of this visitor's own
         kept = tuple((name, value) for name, value in headers
                      if name.lower() not in PER_ANSWER_HEADERS and not (has_token and name.lower() == "etag"))
         etag = None if has_token else next((value for name, value in kept if name.lower() == "etag"), None)
-        return KeptPage(status, kept, body, etag, token, endpoint, tuple(repeats))
+        return KeptPage(status, kept, body, etag, kept_session if has_token else None, endpoint, tuple(repeats))
 
-    def _serve(self, page, environ, start_response, started):
+    def _serve(self, page, visitor_session, environ, start_response, started):
         if page.repeats:
             with self.app.app_context():
                 for fn, args in page.repeats:
                     fn(*args)
         headers = list(page.headers)
         body, status = page.body, page.status
-        if page.token:
-            token, cookie = self.tokens.mint(page.token)
+        if page.token_session is not None:
+            token, cookie = self.tokens.token_for(visitor_session, page.token_session)
             body = body.replace(TOKEN_MARK, token.encode())
-            headers.append(("Set-Cookie", cookie))
+            if cookie:
+                headers.append(("Set-Cookie", cookie))
         elif page.etag and not is_resource_modified(environ, etag=page.etag.strip('"')):
             status, body = "304 NOT MODIFIED", b""
             headers = [(name, value) for name, value in headers if name.lower() != "content-type"]
@@ -221,35 +223,53 @@ class KeptPages:
 
 
 class TokenMinter:
-    """Fresh CSRF tokens and the session cookies that hold them, signed as Flask-WTF and Flask sign their own.
+    """CSRF tokens and the session cookies that hold them, signed as Flask-WTF and Flask sign their own.
 
     Flask-WTF keeps a random hex string in the session under its field name and puts it, signed with the salt
-    "wtf-csrf-token", in the form; Flask signs the session with its session interface's serializer. The tests
-    post a minted token through the real CSRF check, so a change in either library shows up there.
+    "wtf-csrf-token", in the form; Flask signs the session with its session interface's serializer and writes
+    the cookie with the interface's settings. The tests post these tokens through the real CSRF check, in the
+    test client and in Chromium, so a change in either library shows up there.
     """
 
     def __init__(self, app):
         self.field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         self._csrf = URLSafeTimedSerializer(secret, salt="wtf-csrf-token") if secret else None
-        self._session = app.session_interface.get_signing_serializer(app)
-        self._cookie_name = app.config["SESSION_COOKIE_NAME"]
+        interface = app.session_interface
+        self._session = interface.get_signing_serializer(app)
+        self._max_age = int(app.permanent_session_lifetime.total_seconds())
+        self.cookie_name = interface.get_cookie_name(app)
+        self._cookie = {"domain": interface.get_cookie_domain(app), "path": interface.get_cookie_path(app),
+                        "secure": interface.get_cookie_secure(app), "httponly": interface.get_cookie_httponly(app),
+                        "samesite": interface.get_cookie_samesite(app),
+                        "partitioned": interface.get_cookie_partitioned(app)}
 
-    def slot(self, kept_session, set_cookies):
-        """How to mint for a page whose first answer set `set_cookies`; None when it cannot be done faithfully."""
-        if len(set_cookies) != 1 or self._csrf is None or self._session is None:
-            return None
-        name, _, rest = set_cookies[0].partition("=")
-        attributes = rest[rest.find(";"):] if ";" in rest else ""
-        if name != self._cookie_name or "expires=" in attributes.lower():
-            return None  # a permanent session's expiry belongs to the first visitor
-        return Token(kept_session, name, attributes)
+    def read(self, cookie_value):
+        """The session a cookie holds, as Flask would open it; {} when it is unsigned, tampered with or expired."""
+        if self._session is None:
+            return {}
+        try:
+            found = self._session.loads(cookie_value, max_age=self._max_age)
+        except BadSignature:
+            return {}
+        return found if isinstance(found, dict) else {}
 
-    def mint(self, token):
-        """Return (signed token for the form, Set-Cookie line) for one new visitor."""
+    def can_mint(self, set_cookies):
+        """Whether a page whose first answer set `set_cookies` can give later visitors tokens faithfully."""
+        if self._csrf is None or self._session is None or len(set_cookies) > 1:
+            return False
+        # A permanent session's expiry belongs to the first visitor; any other cookie is theirs alone.
+        return all(value.startswith(f"{self.cookie_name}=") and "expires=" not in value.lower()
+                   for value in set_cookies)
+
+    def token_for(self, visitor_session, kept_session):
+        """(signed token for the form, Set-Cookie line or None): from the visitor's own token, else a new one."""
+        raw = visitor_session.get(self.field)
+        if isinstance(raw, str) and raw:
+            return self._csrf.dumps(raw), None
         raw = hashlib.sha1(os.urandom(64)).hexdigest()
-        cookie = self._session.dumps({**token.session, self.field: raw})
-        return self._csrf.dumps(raw), f"{token.cookie_name}={cookie}{token.cookie_attributes}"
+        cookie = self._session.dumps({**kept_session, **visitor_session, self.field: raw})
+        return self._csrf.dumps(raw), dump_cookie(self.cookie_name, cookie, **self._cookie)
 
 
 def _note_candidate(response):
@@ -262,7 +282,7 @@ def _note_candidate(response):
     if set(session) - ANONYMOUS_SESSION_KEYS or session.get("_fresh"):
         return response
     body = response.get_data()
-    has_token = "csrf_token" in session
+    has_token = "csrf_token" in g  # Flask-WTF keeps the request's signed token there once a form rendered it
     if has_token:
         body = body.replace(generate_csrf().encode(), TOKEN_MARK)
     kept_session = {name: value for name, value in session.items() if name != "csrf_token"}

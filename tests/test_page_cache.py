@@ -38,11 +38,47 @@ def test_each_language_keeps_its_own_copy(cached_app):
     assert 'lang="en"' in english.get_data(as_text=True)
 
 
-def test_a_visitor_with_a_session_always_gets_their_own_page(cached_app):
+def _signed_session(app, data):
+    return app.session_interface.get_signing_serializer(app).dumps(data)
+
+
+@pytest.mark.parametrize("data", [{"tracking_verified": ["KM-20261201-0001"]}, {"_flashes": [("info", "好")]},
+                                  {"_user_id": "1", "_fresh": True}])
+def test_a_visitor_with_a_session_of_their_own_always_gets_their_own_page(cached_app, data):
     cached_app.test_client().get("/contact")
     visitor = cached_app.test_client()
-    visitor.set_cookie("session", "anything")
+    visitor.set_cookie("session", _signed_session(cached_app, data))
     assert "X-Page-Cache" not in visitor.get("/contact").headers
+
+
+@pytest.mark.parametrize("cookie", ["kb_visitor", "remember_token"])
+def test_any_other_cookie_means_pages_of_ones_own(cached_app, cookie):
+    cached_app.test_client().get(ARTICLE)
+    visitor = cached_app.test_client()
+    visitor.set_cookie(cookie, "x")
+    assert "X-Page-Cache" not in visitor.get(ARTICLE).headers
+
+
+def test_a_visitor_who_has_seen_a_form_is_served_kept_pages_with_their_own_token(cached_app):
+    visitor = cached_app.test_client()
+    visitor.get("/track")  # renders a form: the visitor now holds a session with a CSRF token
+    assert visitor.get_cookie("session") is not None
+    cached_app.test_client().get(ARTICLE)
+    page = visitor.get(ARTICLE)
+    assert page.headers["X-Page-Cache"] == "hit" and "Set-Cookie" not in page.headers
+    token = _token(page.get_data(as_text=True))  # signed from the raw token in this visitor's own session
+    assert visitor.post(ARTICLE + "/feedback", data={"csrf_token": token, "helpful": "yes"}).status_code == 302
+
+
+def test_a_tampered_session_cookie_is_treated_as_none(cached_app):
+    cached_app.test_client().get(ARTICLE)
+    visitor = cached_app.test_client()
+    visitor.set_cookie("session", "anything")
+    page = visitor.get(ARTICLE)
+    assert page.headers["X-Page-Cache"] == "hit" and page.headers["Set-Cookie"].startswith("session=")
+    vote = visitor.post(ARTICLE + "/feedback", data={"csrf_token": _token(page.get_data(as_text=True)),
+                                                     "helpful": "yes"})
+    assert vote.status_code == 302
 
 
 def test_every_visitor_served_a_kept_form_gets_a_csrf_token_of_their_own(cached_app):
