@@ -58,6 +58,10 @@ def measure(args, tmp, servers):
         for label, paths, goal, p99_limit in ROWS:
             print(f"[pages] {label}…", flush=True)
             result["rows"].append(_row(server, args, label, paths, goal, p99_limit))
+        print("[pages] article rendered for one visitor…", flush=True)
+        # A vote cookie makes the page the visitor's own: the full render, without the kept copy.
+        result["rows"].append(_row(server, args, "article page, rendered (visitor with a vote cookie)", ROWS[0][1],
+                                   None, None, headers={"Cookie": "kb_visitor=bench-visitor"}))
         print("[pages] complaint submission…", flush=True)
         result["rows"].append(_row(server, args, "complaint submission (API)", ["/api/v1/complaints"], SUBMIT_GOAL,
                                    None, method="POST", body=json.dumps(COMPLAINT, ensure_ascii=False).encode(),
