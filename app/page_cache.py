@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from typing import NamedTuple
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.http import dump_cookie, is_resource_modified, parse_cookie
