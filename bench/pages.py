@@ -8,6 +8,7 @@ memory of each worker after warm-up, and each page's CPU cost per request in pro
 """
 import json
 import os
+import secrets
 import time
 from pathlib import Path
 
@@ -39,15 +40,18 @@ SUBMIT_GOAL = 0.1
 # A page whose body only changes with the content: the home page's most-read list and statistics move.
 REVISIT_PATH = "/help/category/orders"
 CPU_ROUNDS, CPU_REQUESTS = 5, 20
+STAFF_EMAIL, STAFF_PASSWORD = "bench-agent@kameng.example", secrets.token_urlsafe(18)
 
 
 def measure(args, tmp, servers):
-    """Hello-world, every page row, a complaint submission, a 304 revisit, hello-world again; then worker memory."""
+    """Hello-world, every page row, the staff console, a complaint submission, a 304 revisit, hello-world again;
+    then worker memory."""
     data_dir = tmp / "data"
     print("[pages] migrating and seeding demo complaints…", flush=True)
     app = inproc.make_app(SHIPPED, data_dir)
     inproc.migrate(app)
     seeded = _seed(app)
+    case_paths = _staff_account(app)
     result = {"duration": args.duration, "concurrency": args.concurrency, "gunicorn_args": http.GUNICORN_ARGS,
               "seeded": seeded, "rows": [], "cpu_ms": _cpu_per_request(app), "load_before": os.getloadavg()[0]}
     result["hello_before"] = _hello(args, tmp, servers, "before")
@@ -62,6 +66,8 @@ def measure(args, tmp, servers):
         # A vote cookie makes the page the visitor's own: the full render, without the kept copy.
         result["rows"].append(_row(server, args, "article page, rendered (visitor with a vote cookie)", ROWS[0][1],
                                    None, None, headers={"Cookie": "kb_visitor=bench-visitor"}))
+        print("[pages] staff console…", flush=True)
+        result["rows"] += _staff_rows(server, args, case_paths)
         print("[pages] complaint submission…", flush=True)
         result["rows"].append(_row(server, args, "complaint submission (API)", ["/api/v1/complaints"], SUBMIT_GOAL,
                                    None, method="POST", body=json.dumps(COMPLAINT, ensure_ascii=False).encode(),
@@ -77,6 +83,61 @@ def _seed(app):
     """Demo complaints make the home page's statistics and /transparency real; 0 if the seeding fails."""
     outcome = app.test_cli_runner().invoke(args=["demo", "seed", "--count", str(DEMO_COMPLAINTS)])
     return DEMO_COMPLAINTS if outcome.exit_code == 0 else 0
+
+
+def _staff_account(app):
+    """A demo agent to sign in as; returns the console paths of a few open demo complaints."""
+    import sqlalchemy as sa
+
+    from app.accounts import services as accounts
+    from app.complaints.models import Complaint
+    from app.complaints.states import CLOSED_STATUSES
+    from app.extensions import db
+
+    with app.app_context():
+        accounts.create(STAFF_EMAIL, "agent", STAFF_PASSWORD, display_name="基准测试客服", is_demo=True)
+        references = db.session.scalars(sa.select(Complaint.reference).where(
+            Complaint.status.not_in([str(s) for s in CLOSED_STATUSES])).order_by(Complaint.id).limit(3)).all()
+    return [f"/staff/complaints/{reference}" for reference in references]
+
+
+def _staff_rows(server, args, case_paths):
+    """The queue and case pages as a signed-in agent sees them (rendered per request, never kept)."""
+    cookie = _staff_cookie(server.port)
+    if cookie is None:
+        print("[pages] the bench agent could not sign in; staff rows left out", flush=True)
+        return []
+    rows = [_row(server, args, "staff queue (signed-in agent)", ["/staff"], None, None, headers={"Cookie": cookie})]
+    if case_paths:
+        rows.append(_row(server, args, "staff case page (signed-in agent)", case_paths, None, None,
+                         headers={"Cookie": cookie}))
+    return rows
+
+
+def _staff_cookie(port):
+    """Sign the bench agent in through the real form; return its session cookie ("session=…"), or None."""
+    import http.client
+    import re
+    from urllib.parse import urlencode
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/staff/login")
+        response = connection.getresponse()
+        form = response.read().decode()
+        cookie = (response.getheader("Set-Cookie") or "").split(";")[0]
+        token = re.search(r'name="csrf_token"[^>]*\bvalue="([^"]+)"', form)
+        if not token:
+            return None
+        body = urlencode({"csrf_token": token.group(1), "email": STAFF_EMAIL, "password": STAFF_PASSWORD})
+        connection.request("POST", "/staff/login", body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                          "Cookie": cookie})
+        response = connection.getresponse()
+        response.read()
+        signed_in = response.getheader("Set-Cookie")
+        return signed_in.split(";")[0] if response.status == 302 and signed_in else None
+    finally:
+        connection.close()
 
 
 def _cpu_per_request(app):

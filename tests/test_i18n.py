@@ -155,3 +155,15 @@ def test_built_in_form_messages_follow_the_reader_language_on_every_request(app,
             form = ChoiceForm()
             assert not form.validate()
             assert form.choice.errors == [message]
+
+
+def test_templates_follow_a_forced_locale_and_return_to_the_request_language(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh"}):
+        before = render_template_string("{{ _('搜索') }}")
+        with force_locale("en"):
+            forced = render_template_string("{{ _('搜索') }}")
+        after = render_template_string("{{ _('搜索') }}")
+    assert (before, forced, after) == ("搜索", "Search", "搜索")
