@@ -206,9 +206,10 @@ class ComplaintPrivate(Schema):
 
 
 class MessageCreate(BaseModel):
-    """More information for a complaint (JSON; multipart takes `body`, `evidence` files and `evidence_kind`)."""
+    """More information for a complaint. In JSON the body must say something; multipart takes `body`, `evidence`
+    files and `evidence_kind`, and needs a non-blank body or at least one file."""
 
-    body: str = Field(max_length=MESSAGE_MAX)
+    body: str = Field(min_length=1, max_length=MESSAGE_MAX, pattern=r"\S")
 
 
 # ------------------------------------------------------------------ help center
