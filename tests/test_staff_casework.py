@@ -361,6 +361,22 @@ def test_colleagues_see_who_has_a_case_open(app, client, signed_in, reference):
     assert "正在查看：客服阿杰" in colleague.get("/staff").get_data(as_text=True)
 
 
+def test_reloading_a_case_just_seen_costs_no_write_and_presence_still_moves_on(app, reference):
+    from app.accounts import presence
+    from app.accounts.models import CaseView
+    from app.timeutil import aware
+
+    with app.app_context():
+        member, complaint = make_staff("agent"), services.find_by_reference(reference)
+        start = utcnow()
+        refresh = dt.timedelta(seconds=app.config["STAFF_PRESENCE_SECONDS"] * presence.REFRESH_SHARE)
+        presence.touch(member, complaint, now=start)
+        presence.touch(member, complaint, now=start + refresh / 2)
+        assert aware(db.session.get(CaseView, (member.id, complaint.id)).seen_at) == start
+        presence.touch(member, complaint, now=start + refresh * 2)
+        assert aware(db.session.get(CaseView, (member.id, complaint.id)).seen_at) == start + refresh * 2
+
+
 def test_overdue_cases_are_escalated_once_and_supervisors_alerted(app):
     reference = file_complaint(app, now=utcnow() - dt.timedelta(days=10))[0]
     file_complaint(app)
