@@ -31,12 +31,19 @@ def browser(playwright_instance):
 
 
 @pytest.fixture
-def live_app(tmp_path, sqlite_template, search_index_dir):
+def live_app_settings():
+    """Config overrides for `live_app`; a test module overrides this fixture to serve the portal otherwise."""
+    return {}
+
+
+@pytest.fixture
+def live_app(tmp_path, sqlite_template, search_index_dir, live_app_settings):
     """The portal on a fresh SQLite database, as a browser user would meet it."""
     database = tmp_path / "portal.sqlite3"
     shutil.copy(sqlite_template, database)
     return create_app("testing", DATA_DIR=tmp_path / "data", SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
-                      SEARCH_INDEX_DIR=search_index_dir, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False)
+                      SEARCH_INDEX_DIR=search_index_dir, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False,
+                      **live_app_settings)
 
 
 @pytest.fixture

@@ -1,22 +1,14 @@
 """Kept pages in a real browser: a visitor served a kept article still gets a working form of their own."""
-import shutil
-
 import pytest
-
-from app import create_app
 
 pytestmark = pytest.mark.browser
 ARTICLE = "/help/faq/card-code-invalid"
 
 
 @pytest.fixture
-def live_app(tmp_path, sqlite_template, search_index_dir):
+def live_app_settings():
     """The portal as production runs it: public pages kept for visitors without cookies."""
-    database = tmp_path / "portal.sqlite3"
-    shutil.copy(sqlite_template, database)
-    return create_app("testing", DATA_DIR=tmp_path / "data", SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
-                      SEARCH_INDEX_DIR=search_index_dir, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=False,
-                      PAGE_CACHE_SECONDS=60)
+    return {"PAGE_CACHE_SECONDS": 60}
 
 
 def test_two_visitors_served_one_kept_article_each_vote_with_their_own_token(live_server, browser):
