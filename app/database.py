@@ -1,4 +1,5 @@
 """Engine tuning: SQLite needs WAL, a busy timeout, deferred reads and BEGIN IMMEDIATE for writes."""
+import contextlib
 import functools
 
 from flask import current_app, g, has_request_context, request
@@ -6,11 +7,14 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from app.extensions import db
+from app.writer_queue import WriterQueue
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # sqlite3 error names (Python 3.11+) of a deferred transaction that could not take the write lock.
 BUSY_ERRORS = frozenset({"SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT"})
 WRITE_LOCK_FLAG = "database_write_lock"
+READ_PHASE_FLAG = "database_read_phase"
+WRITER_TURN = "sqlite_writer_turn"
 
 
 def init_app(app):
@@ -30,7 +34,32 @@ def takes_write_lock():
     """
     if not has_request_context():
         return True
+    if g.get(READ_PHASE_FLAG, False):
+        return False
     return request.method not in SAFE_METHODS or g.get(WRITE_LOCK_FLAG, False)
+
+
+@contextlib.contextmanager
+def reads_before_writes():
+    """Run a write request's lookups in a read transaction of their own, ended on leaving the block.
+
+    On SQLite a POST takes the write lock with its first query and holds it to the commit, so lookups that
+    decide what to write (triage, an idempotency key) would hold every other writer up. Inside this block they
+    read a snapshot instead, and the writes that follow begin a new transaction with the lock. Use it only
+    before the use case has added anything to the session: ending the read transaction discards pending
+    changes. If a transaction is already open (an earlier query of the request), the block just runs in it.
+    Other engines need no split and run the block in the request's transaction.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction() or not has_request_context():
+        yield
+        return
+    setattr(g, READ_PHASE_FLAG, True)
+    try:
+        yield
+    finally:
+        setattr(g, READ_PHASE_FLAG, False)
+        session.rollback()
 
 
 def _retrying_dispatch(dispatch):
@@ -80,10 +109,46 @@ def configure_engine(engine, busy_timeout_seconds):
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
+    queue = _writer_queue(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # A deferred transaction that later writes fails with "database is locked" under contention;
         # taking the write lock up front makes writers queue on the busy timeout. Reads need no lock.
-        timeout_ms = int(lock_timeout_seconds(busy_timeout_seconds) * 1000)
+        timeout = lock_timeout_seconds(busy_timeout_seconds)
+        writes = takes_write_lock()
+        if writes and queue is not None:
+            timeout = _take_turn(queue, connection.connection.record_info, timeout)
+        _set_busy_timeout(connection, int(timeout * 10) * 100)  # in 0.1 s steps, so the setting seldom changes
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        # After the pool's reset (a rollback), so SQLite's lock is free before the next writer's turn.
+        if record.record_info.pop(WRITER_TURN, False):
+            queue.release()
+
+
+def _writer_queue(engine):
+    """The writer queue of a file database (None in memory)."""
+    path = engine.url.database
+    if not path or path == ":memory:" or "mode=memory" in str(engine.url):
+        return None
+    return WriterQueue(path)
+
+
+def _take_turn(queue, record_info, timeout):
+    """Wait for this connection's turn to write (kept until it goes back to the pool); return the time left."""
+    if record_info.get(WRITER_TURN):
+        return timeout
+    left = queue.acquire(timeout)
+    if left is None:
+        return 0.0
+    record_info[WRITER_TURN] = True
+    return left
+
+
+def _set_busy_timeout(connection, timeout_ms):
+    if connection.info.get("busy_timeout_ms") != timeout_ms:  # a pooled connection keeps its last setting
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {timeout_ms}")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if takes_write_lock() else "BEGIN")
+        connection.info["busy_timeout_ms"] = timeout_ms

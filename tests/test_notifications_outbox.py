@@ -84,8 +84,9 @@ def _message(message_id):
     return db.session.get(OutboxMessage, message_id)
 
 
-def test_enqueue_only_flushes_so_the_callers_rollback_discards_it(app_context):
+def test_enqueue_joins_the_callers_unit_of_work_so_its_rollback_discards_it(app_context):
     message = outbox.enqueue("user@example.com", SUBJECT, BODY, kind="status_changed", reference="KM-2026-0001")
+    db.session.flush()
     assert message.id is not None and message.status == OutboxStatus.PENDING
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0

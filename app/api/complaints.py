@@ -58,9 +58,7 @@ def create_complaint():
         uploads.delete_files(stored)
         current_app.logger.exception("complaint could not be stored")
         return api_error(503, "the complaint could not be stored; nothing was saved, please retry")
-    body = {"reference": complaint.reference, "access_code": code, "status": complaint.status,
-            "first_response_due": presenters.private_view(complaint)["first_response_due"],
-            "suggested_articles": suggested}
+    body = dict(presenters.receipt_view(complaint, code), suggested_articles=suggested)
     # The answer carries the access code: no cache may keep it.
     return schemas.respond(schemas.ComplaintReceipt, body, 201 if code else 200, {"Cache-Control": "private, no-store"})
 

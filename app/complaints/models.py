@@ -21,12 +21,12 @@ class Complaint(db.Model):
     category: Mapped[str] = mapped_column(sa.String(32), index=True)
     description: Mapped[str] = mapped_column(sa.Text)
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    order_number: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    order_number: Mapped[str | None] = mapped_column(sa.String(32))
     # The seller or shop the user named (details["seller_id"]), normalised, for the public seller table.
     seller_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     amount_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
-    contact_email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
-    contact_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(20))
     notify_via: Mapped[str] = mapped_column(sa.String(10), default="email")
     language: Mapped[str] = mapped_column(sa.String(5), default="zh")
     consent_publish: Mapped[bool] = mapped_column(default=False)
@@ -71,6 +71,11 @@ class Complaint(db.Model):
     __table_args__ = (
         # The published outcomes list, newest decision first.
         sa.Index("ix_complaint_published_order", "consent_publish", "status", "closed_at", "id"),
+        # Triage's first complaint about an order and a contact's latest complaints, read in order from the index;
+        # also every lookup by order number, email or phone alone.
+        sa.Index("ix_complaint_order_number_created", "order_number", "created_at"),
+        sa.Index("ix_complaint_contact_email_created", "contact_email", "created_at"),
+        sa.Index("ix_complaint_contact_phone_created", "contact_phone", "created_at"),
         # Per-hour counts of real (non-demo) filings, and the demo flag of a period.
         sa.Index("ix_complaint_demo_created", "is_demo", "created_at"),
         # The open backlog by age, the queue views by status and the monthly counts.

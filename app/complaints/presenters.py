@@ -20,6 +20,12 @@ def public_view(complaint):
             "created_at": _iso(complaint.created_at), "updated_at": _iso(complaint.updated_at)}
 
 
+def receipt_view(complaint, access_code):
+    """What a new complaint's filer gets back: the reference, the access code (shown once) and the first due date."""
+    return {"reference": complaint.reference, "access_code": access_code, "status": complaint.status,
+            "first_response_due": _iso(complaint.first_response_due)}
+
+
 def private_view(complaint):
     """The owner's view: timeline, messages and due dates (never contact details or internal notes)."""
     visible = followup.timeline(complaint)

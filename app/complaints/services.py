@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from app import database
 from app.complaints import lifecycle, notify, reference as refs, sla, staff_alerts
 from app.complaints import tally  # noqa: F401  (its flush hook keeps the statistics tally in step)
 from app.complaints.models import AccessLockout, Complaint, EventKind, Evidence
@@ -64,24 +65,26 @@ def create_complaint(data, *, evidence=(), language="zh", idempotency_key=None, 
     A repeated `idempotency_key` returns the stored complaint and None for the code. `channel` is how it
     arrived ("web" or "api"), for the public breakdown by channel of intake.
     """
-    def store():
-        return _create_complaint(data, evidence, language, idempotency_key, is_demo, now or utcnow(), channel)
+    now = now or utcnow()
 
-    return _once_per_key(idempotency_key, store)
+    def store(triaged):
+        return _create_complaint(data, evidence, language, idempotency_key, is_demo, now, channel, triaged)
+
+    return _once_per_key(idempotency_key, data, now, store)
 
 
 def submit_draft(draft, data, language, now=None, channel="web"):
     """Turn a draft into a complaint exactly once; return (complaint, access_code or None if already done)."""
     if draft.complaint_id:
         return db.session.get(Complaint, draft.complaint_id), None
-    key = f"draft:{draft.token}"
+    key, now = f"draft:{draft.token}", now or utcnow()
 
-    def store():
-        complaint, code = _create_complaint(data, list(draft.evidence), language, key, False, now or utcnow(), channel)
+    def store(triaged):
+        complaint, code = _create_complaint(data, list(draft.evidence), language, key, False, now, channel, triaged)
         draft.complaint_id = complaint.id
         return complaint, code
 
-    return _once_per_key(key, store)
+    return _once_per_key(key, data, now, store)
 
 
 def send_receipt(complaint, access_code):
@@ -90,14 +93,22 @@ def send_receipt(complaint, access_code):
     db.session.commit()
 
 
-def _once_per_key(idempotency_key, store):
-    """Call `store()` and commit; when the key already has a complaint, return (that complaint, None) instead."""
-    existing = _by_idempotency_key(idempotency_key)
+def _once_per_key(idempotency_key, data, now, store):
+    """Triage `data`, call `store(triaged)` and commit; when the key already has a complaint, return
+    (that complaint, None) instead.
+
+    The lookups run before the writes (database.reads_before_writes), so on SQLite other submissions wait for
+    the write lock only while this one is inserted and committed. A concurrent request with the same key is
+    caught by the key's unique index; one about the same order may miss being linked as a duplicate.
+    """
+    with database.reads_before_writes():
+        existing = _by_idempotency_key(idempotency_key)
+        triaged = None if existing else triage(Complaint, data, now)
     if existing:
         return existing, None
     try:
-        stored = store()
-        db.session.commit()
+        stored = store(triaged)
+        _commit_keeping_state()
     except IntegrityError:
         # A concurrent request with the same idempotency key won the race: answer with its complaint.
         db.session.rollback()
@@ -108,39 +119,54 @@ def _once_per_key(idempotency_key, store):
     return stored
 
 
+def _commit_keeping_state():
+    """Commit without expiring the new complaint: its values are the ones just written, and reading them back
+    would cost a query (on SQLite a second transaction with the write lock) for the receipt."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        db.session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def _by_idempotency_key(key):
     return key and db.session.scalar(sa.select(Complaint).where(Complaint.idempotency_key == key))
 
 
-def _create_complaint(data, evidence, language, idempotency_key, is_demo, now, channel):
-    """Add the complaint, its evidence, its first event and the "received" notification (flush only)."""
-    complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now)
-    complaint.intake_channel = channel
+def _create_complaint(data, evidence, language, idempotency_key, is_demo, now, channel, triaged):
+    """Add the complaint, its evidence, its first event and the "received" notification (flush only).
+
+    Everything is added before the one flush, so the complaint, its event and its message are inserted together
+    and counted in the tally once.
+    """
+    complaint, access_code = _new_complaint(data, language, idempotency_key, is_demo, now, channel, triaged)
     for item in evidence:
         item.draft = None
         complaint.evidence.append(item)
         db.session.add(item)
     lifecycle.record(complaint, EventKind.STATUS, Actor.USER, now, to_status=Status.RECEIVED)
     notify.complaint_received(complaint)
+    db.session.flush()
     return complaint, access_code
 
 
-def _new_complaint(data, language, idempotency_key, is_demo, now):
-    triaged = triage(Complaint, data, now)
+def _new_complaint(data, language, idempotency_key, is_demo, now, channel, triaged):
     first_due, resolution_due = sla.due_dates(data["category"], triaged.priority, now)
     access_code = refs.new_access_code()
     complaint = Complaint(
         reference=refs.new_reference(), access_code_hash=hash_access_code(access_code), category=data["category"],
         description=data["description"], details=data.get("details", {}), order_number=data.get("order_number"),
-        seller_id=normalize_seller(data.get("details", {}).get("seller_id")), amount_cents=data.get("amount_cents"), contact_email=data.get("contact_email"),
+        seller_id=normalize_seller(data.get("details", {}).get("seller_id")), amount_cents=data.get("amount_cents"),
+        contact_email=data.get("contact_email"),
         contact_phone=data.get("contact_phone"), notify_via=data.get("notify_via", "email"), language=language,
         consent_publish=bool(data.get("consent_publish")), priority=triaged.priority,
         suggested_category=triaged.suggested_category, triage_reasons=triaged.reasons,
         duplicate_of_id=triaged.duplicate_of_id, completeness=data.get("completeness", 0),
-        idempotency_key=idempotency_key, is_demo=is_demo, created_at=now, updated_at=now,
-        first_response_due=first_due, resolution_due=resolution_due)
+        idempotency_key=idempotency_key, is_demo=is_demo, created_at=now, updated_at=now, status=Status.RECEIVED,
+        intake_channel=channel,
+        first_response_due=first_due, resolution_due=resolution_due, events=[], evidence=[])
     db.session.add(complaint)
-    db.session.flush()
     return complaint, access_code
 
 

@@ -7,6 +7,7 @@ the tally and count today's slice live (see transparency.stats). `flask complain
 """
 import bisect
 import datetime as dt
+import functools
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -151,13 +152,18 @@ def _fill_defaults(complaint):
 def add(connection, delta):
     """Add `delta` ({(day, name, value): n}) to the tally; sorted, so concurrent writers lock rows in one order."""
     rows = [{"day": d, "name": n, "value": v, "count": c} for (d, n, v), c in sorted(delta.items()) if c]
-    if not rows:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ComplaintTally.__table__)
+    if rows:
+        connection.execute(_upsert(connection.dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect_name):
+    """INSERT … ON CONFLICT DO UPDATE adding to the count, built once per dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = ComplaintTally.__table__
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=["day", "name", "value"], set_={"count": table.c.count + statement.excluded.count}), rows)
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(index_elements=["day", "name", "value"],
+                                           set_={"count": table.c.count + statement.excluded.count})
 
 
 def stale(session):

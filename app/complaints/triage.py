@@ -76,50 +76,52 @@ def priority_for(description, amount_cents, repeat_contacts, reopened=False, cat
     return ("high" if reasons else "normal"), reasons
 
 
-def find_duplicate(model, order_number, email, phone, description, now):
-    """Return the id of a recent complaint with the same order, or same contact and a similar text.
-
-    Only the contact's DUPLICATE_CANDIDATES most recent complaints are compared, so someone who files
-    hundreds does not make each new one slower to accept.
-    """
-    since = now - dt.timedelta(days=current_app.config["COMPLAINT_DUPLICATE_WINDOW_DAYS"])
-    if order_number:
-        same_order = db.session.scalar(sa.select(model.id).where(
-            model.created_at >= since, model.order_number == order_number).order_by(model.created_at).limit(1))
-        if same_order:
-            return same_order
-    contact = _same_contact(model, email, phone)
-    if contact is None:
+def same_order(model, order_number, since):
+    """The id of the first complaint since `since` about the same order, or None."""
+    if not order_number:
         return None
-    candidates = db.session.execute(sa.select(model.id, model.description).where(model.created_at >= since, contact)
-                                    .order_by(model.created_at.desc()).limit(DUPLICATE_CANDIDATES)).all()
-    for other_id, other_description in reversed(candidates):  # oldest first: point at the first of a series
+    return db.session.scalar(sa.select(model.id).where(
+        model.created_at >= since, model.order_number == order_number).order_by(model.created_at).limit(1))
+
+
+def similar_text(recent, description):
+    """The id of the oldest of `recent` ((id, description) pairs) whose text is like `description`, or None."""
+    for other_id, other_description in reversed(recent):  # oldest first: point at the first of a series
         if difflib.SequenceMatcher(None, other_description, description).ratio() >= 0.6:
             return other_id
     return None
 
 
-def count_recent_by_contact(model, email, phone, now):
-    """Count this contact's complaints within the duplicate window."""
-    contact = _same_contact(model, email, phone)
-    if contact is None:
-        return 0
-    since = now - dt.timedelta(days=current_app.config["COMPLAINT_DUPLICATE_WINDOW_DAYS"])
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.created_at >= since, contact))
+def recent_by_contact(model, email, phone, since, limit):
+    """The (id, description) of this contact's latest `limit` complaints since `since` (same email or same
+    phone), newest first; empty when the complaint gave no contact.
 
-
-def _same_contact(model, email, phone):
-    """The condition "same email or same phone", or None when the complaint gave neither."""
-    conditions = ([model.contact_email == email] if email else []) + ([model.contact_phone == phone] if phone else [])
-    return sa.or_(*conditions) if conditions else None
+    Only that many are compared, so someone who files hundreds does not make each new one slower to accept:
+    each contact field is read newest first from its (field, filing time) index and stops at `limit`.
+    """
+    found = {}
+    for column, value in ((model.contact_email, email), (model.contact_phone, phone)):
+        if value:
+            found.update((row.id, row) for row in db.session.execute(
+                sa.select(model.id, model.description, model.created_at)
+                .where(column == value, model.created_at >= since).order_by(model.created_at.desc()).limit(limit)))
+    newest = sorted(found.values(), key=lambda row: (row.created_at, row.id), reverse=True)[:limit]
+    return [(row.id, row.description) for row in newest]
 
 
 def triage(model, data, now):
-    """Triage validated complaint `data` (dict) at time `now`."""
-    repeats = count_recent_by_contact(model, data.get("contact_email"), data.get("contact_phone"), now)
-    priority, reasons = priority_for(data["description"], data.get("amount_cents"), repeats,
+    """Triage validated complaint `data` (dict) at time `now`.
+
+    A duplicate is a recent complaint about the same order, or else one from the same contact with a similar
+    text. One query reads the contact's recent complaints: any at all makes a repeat contact, and their texts
+    are the candidates (one row is enough once the order matched).
+    """
+    since = now - dt.timedelta(days=current_app.config["COMPLAINT_DUPLICATE_WINDOW_DAYS"])
+    duplicate = same_order(model, data.get("order_number"), since)
+    recent = recent_by_contact(model, data.get("contact_email"), data.get("contact_phone"), since,
+                               limit=1 if duplicate else DUPLICATE_CANDIDATES)
+    priority, reasons = priority_for(data["description"], data.get("amount_cents"), len(recent),
                                      category=data["category"])
     return Triage(priority=priority, reasons=reasons,
                   suggested_category=suggest_category(data["category"], data["description"]),
-                  duplicate_of_id=find_duplicate(model, data.get("order_number"), data.get("contact_email"),
-                                                 data.get("contact_phone"), data["description"], now))
+                  duplicate_of_id=duplicate or similar_text(recent, data["description"]))

@@ -38,7 +38,7 @@ class DeliveryReport(NamedTuple):
 
 
 def enqueue(recipient, subject, body, *, kind, language="zh", reference=None, channel="email"):
-    """Add a message to the outbox in the caller's transaction (flushed, not committed)."""
+    """Add a message to the outbox in the caller's unit of work: written by its flush, kept only by its commit."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown notification channel {channel!r}")
     # PostgreSQL enforces the column length; an over-long subject must not fail the caller's change.
@@ -46,7 +46,6 @@ def enqueue(recipient, subject, body, *, kind, language="zh", reference=None, ch
                             language=language, reference=reference, channel=channel,
                             status=OutboxStatus.PENDING, attempts=0, next_attempt_at=utcnow())
     db.session.add(message)
-    db.session.flush()
     return message
 
 
