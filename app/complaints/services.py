@@ -154,18 +154,20 @@ def _create_complaint(data, evidence, language, idempotency_key, is_demo, now, c
 def _new_complaint(data, language, idempotency_key, is_demo, now, channel, triaged):
     first_due, resolution_due = sla.due_dates(data["category"], triaged.priority, now)
     access_code = refs.new_access_code()
+    details = data.get("details", {})
     complaint = Complaint(
         reference=refs.new_reference(), access_code_hash=hash_access_code(access_code), category=data["category"],
-        description=data["description"], details=data.get("details", {}), order_number=data.get("order_number"),
-        seller_id=normalize_seller(data.get("details", {}).get("seller_id")), amount_cents=data.get("amount_cents"),
-        contact_email=data.get("contact_email"),
-        contact_phone=data.get("contact_phone"), notify_via=data.get("notify_via", "email"), language=language,
+        description=data["description"], details=details, order_number=data.get("order_number"),
+        seller_id=normalize_seller(details.get("seller_id")), amount_cents=data.get("amount_cents"),
+        contact_email=data.get("contact_email"), contact_phone=data.get("contact_phone"),
+        notify_via=data.get("notify_via", "email"), language=language,
         consent_publish=bool(data.get("consent_publish")), priority=triaged.priority,
         suggested_category=triaged.suggested_category, triage_reasons=triaged.reasons,
         duplicate_of_id=triaged.duplicate_of_id, completeness=data.get("completeness", 0),
         idempotency_key=idempotency_key, is_demo=is_demo, created_at=now, updated_at=now, status=Status.RECEIVED,
-        intake_channel=channel,
-        first_response_due=first_due, resolution_due=resolution_due, events=[], evidence=[])
+        intake_channel=channel, first_response_due=first_due, resolution_due=resolution_due,
+        # Empty from the start, so appending the first event or file never loads the collection.
+        events=[], evidence=[])
     db.session.add(complaint)
     return complaint, access_code
 
