@@ -90,6 +90,14 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
+def sqlite_path(app, database_url):
+    """The SQLite file of the test's app; the test is skipped on PostgreSQL (SQLite's locking only)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's one write lock: PostgreSQL reads never wait for writers, nor writers for each other")
+    return database_url.removeprefix("sqlite:///")
+
+
+@pytest.fixture
 def app_with(database_url, tmp_path, search_index_dir):
     """Build the test app on this test's fresh database with config overrides; every app is disposed after."""
     built = []

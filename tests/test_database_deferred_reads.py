@@ -9,13 +9,6 @@ from app.extensions import db
 
 
 @pytest.fixture
-def sqlite_path(app, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("deferred reads and BEGIN IMMEDIATE are SQLite's; PostgreSQL reads never block on writers")
-    return database_url.removeprefix("sqlite:///")
-
-
-@pytest.fixture
 def writer(sqlite_path):
     """Another process's connection holding SQLite's write lock (BEGIN IMMEDIATE) until the test ends."""
     connection = sqlite3.connect(sqlite_path, isolation_level=None)

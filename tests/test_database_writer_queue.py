@@ -16,13 +16,6 @@ from tests.test_complaints_api import PAYLOAD
 
 
 @pytest.fixture
-def sqlite_path(app, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the writer queue and the read phase are SQLite's; PostgreSQL writers do not share one lock")
-    return database_url.removeprefix("sqlite:///")
-
-
-@pytest.fixture
 def statements(app):
     """Every SQL statement the app's engine sends, in order."""
     sent = []

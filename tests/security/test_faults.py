@@ -141,13 +141,6 @@ def test_an_unwritable_upload_folder_answers_503_and_stores_nothing(app, client,
 
 # ------------------------------------------------------------------ database locked or down (13.7)
 
-@pytest.fixture
-def sqlite_path(app, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("locks another connection holds are an SQLite matter; PostgreSQL uses lock_timeout")
-    return database_url.removeprefix("sqlite:///")
-
-
 def test_submitting_while_the_database_is_locked_answers_503_quickly_and_keeps_the_draft(app, client, sqlite_path):
     app.config["DATABASE_REQUEST_LOCK_TIMEOUT_SECONDS"] = 0.3
     client.post("/complaints/new", data={"category": "card_code_invalid", "description": "卡密提示已被使用，刚提取就用不了"})
