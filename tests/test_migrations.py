@@ -21,3 +21,11 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(app_context):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_migrating_in_the_apps_process_keeps_its_loggers_working(runner):
+    import logging
+
+    request_log = logging.getLogger("portal.request")
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert not request_log.disabled and not logging.getLogger("portal").disabled

@@ -7,11 +7,12 @@ import sqlalchemy as sa
 from PIL import Image
 from sqlalchemy.orm import selectinload
 
+from app.complaints import casework, services
 from app.complaints.models import Complaint, Evidence
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from app.timeutil import utcnow
-from tests.factories import file_complaint, staff_act
+from app.timeutil import aware, utcnow
+from tests.factories import file_complaint, make_staff, staff_act
 
 
 def png(name="支付截图.png"):
@@ -162,6 +163,23 @@ def test_reopen_within_fifteen_days_escalates(app, client, owner):
     stored = complaint(app, owner)
     assert (stored.status, stored.priority, stored.reopen_count) == ("reopened", "high", 1)
     assert "投诉已重新打开" in text(client.get(f"/track/{owner}"))
+
+
+def test_a_reopened_complaint_starts_again_whoever_reopened_it(app, client, owner):
+    resolve(app, owner, now=utcnow() - dt.timedelta(days=3))
+    post(client, owner, "reopen", reopen_reason="卡密还是用不了")
+    by_user = complaint(app, owner)
+    reference, _code = file_complaint(app)
+    resolve(app, reference, now=utcnow() - dt.timedelta(days=3))
+    with app.app_context():
+        casework.perform(services.find_by_reference(reference), make_staff("supervisor", name="主管老周"), "reopen",
+                         {"body": "复核后重新处理"}, None)
+    by_staff = complaint(app, reference)
+    for reopened in (by_user, by_staff):
+        assert reopened.status == "reopened"
+        assert (reopened.outcome, reopened.outcome_amount_cents, reopened.first_responded_at) == (None, None, None)
+        assert (reopened.escalated_at, reopened.due_soon_alerted_at) == (None, None)
+        assert aware(reopened.first_response_due) > utcnow()  # fresh dates from the moment it was reopened
 
 
 def test_reopen_after_fifteen_days_is_refused(app, client, owner):

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import audit
 from app.accounts.models import Role, StaffMember
-from app.complaints import lifecycle, notify, reference as refs, sla, staff_alerts
+from app.complaints import lifecycle, notify, reference as refs, staff_alerts
 from app.complaints.categories import CATEGORIES
 from app.complaints.models import Complaint, EventKind
 from app.complaints.states import CLOSED_STATUSES, Actor, InvalidTransition, Status
@@ -161,9 +161,6 @@ def _reject(complaint, staff, fields, now):
 
 def _reopen(complaint, staff, fields, now):
     lifecycle.transition(complaint, Status.REOPENED, Actor.STAFF, now, note=fields.get("body") or None, staff=staff)
-    complaint.outcome, complaint.outcome_amount_cents, complaint.first_responded_at = None, None, None
-    complaint.first_response_due, complaint.resolution_due = sla.due_dates(complaint.category, complaint.priority, now)
-    complaint.escalated_at = complaint.due_soon_alerted_at = None
 
 
 def _duplicate(complaint, staff, fields, now):

@@ -47,6 +47,8 @@ def transition(complaint, target, actor, now, note=None, staff=None, tell_user=T
         _resume_sla(complaint, now)
     if target == Status.AWAITING_USER:
         complaint.paused_at = now
+    if target == Status.REOPENED:
+        _start_again(complaint, now)
     complaint.status = target
     complaint.updated_at = now
     complaint.closed_at = now if target in CLOSED_STATUSES else None
@@ -80,6 +82,14 @@ def record(complaint, kind, actor, now, staff=None, **fields):
     event = ComplaintEvent(kind=kind, actor=actor, at=now, staff_id=staff.id if staff else None, **fields)
     complaint.events.append(event)
     return event
+
+
+def _start_again(complaint, now):
+    """A reopened case, whoever reopened it, has no decision, no first answer and fresh SLA dates (at its
+    priority as it stands now), and its deadline alerts may fire again."""
+    complaint.outcome = complaint.outcome_amount_cents = complaint.first_responded_at = None
+    complaint.first_response_due, complaint.resolution_due = sla.due_dates(complaint.category, complaint.priority, now)
+    complaint.escalated_at = complaint.due_soon_alerted_at = None
 
 
 def _resume_sla(complaint, now):

@@ -244,8 +244,6 @@ def reopen(complaint, reason, now=None):
     complaint.reopen_count += 1
     complaint.priority = "urgent" if complaint.priority == "high" else "high"
     complaint.triage_reasons = [*complaint.triage_reasons, "reopened"]
-    complaint.first_response_due, complaint.resolution_due = sla.due_dates(complaint.category, complaint.priority, now)
-    complaint.first_responded_at = None
     lifecycle.transition(complaint, Status.REOPENED, Actor.USER, now, note=reason)
     staff_alerts.reopened(complaint)
     lifecycle.commit(complaint)
