@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from typing import NamedTuple
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.http import dump_cookie, is_resource_modified, parse_cookie
@@ -43,9 +43,9 @@ PUBLIC_ENDPOINTS = frozenset({
     "api.complaint_categories", "api.openapi_document",
 })
 TOKEN_MARK = b"\x00csrf-token\x00"
-# What a view may leave in an anonymous session and still be kept: a form's CSRF token, and Flask-Login's note
-# that nobody is signed in.
-ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_fresh"})
+# Flask-Login's note that nobody is signed in: besides a form's CSRF token (under Flask-WTF's field name), all
+# a view may leave in an anonymous session and still be kept.
+SIGNED_OUT_KEY = "_fresh"
 # Headers that belong to one answer, never to the kept copy (the server dates each answer itself).
 PER_ANSWER_HEADERS = frozenset({"content-length", "x-request-id", "set-cookie", "date"})
 KEY_ENVIRON = "portal.page_cache.key"
@@ -144,7 +144,7 @@ def page_key(environ, config, sessions):
         chosen = cookies.get(config["LANGUAGE_COOKIE"])
         if sessions.cookie_name in cookies:
             visitor_session = sessions.read(cookies[sessions.cookie_name])
-            if set(visitor_session) - ANONYMOUS_SESSION_KEYS or visitor_session.get("_fresh"):
+            if not is_anonymous(visitor_session, sessions.field):
                 return None
     # The host and scheme are part of the key, so no forged Host header can plant a page for other visitors.
     key = (choose_locale(config, chosen, environ.get("HTTP_ACCEPT_LANGUAGE")), environ.get("wsgi.url_scheme"),
@@ -232,7 +232,7 @@ class TokenMinter:
     """
 
     def __init__(self, app):
-        self.field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        self.field = csrf_field(app.config)
         secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         self._csrf = URLSafeTimedSerializer(secret, salt="wtf-csrf-token") if secret else None
         interface = app.session_interface
@@ -272,6 +272,16 @@ class TokenMinter:
         return self._csrf.dumps(raw), dump_cookie(self.cookie_name, cookie, **self._cookie)
 
 
+def is_anonymous(session, field):
+    """Whether a session holds nothing but a CSRF token (under `field`) and the signed-out note."""
+    return not (set(session) - {field, SIGNED_OUT_KEY} or session.get(SIGNED_OUT_KEY))
+
+
+def csrf_field(config):
+    """The name Flask-WTF keeps the CSRF token under, in the session, in `g` and in forms."""
+    return config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
 def _note_candidate(response):
     """After the view: mark a public page for a visitor without a session as keepable, with its token's place."""
     environ = request.environ
@@ -279,12 +289,13 @@ def _note_candidate(response):
         return response
     if response.direct_passthrough or response.is_streamed or "Set-Cookie" in response.headers:
         return response
-    if set(session) - ANONYMOUS_SESSION_KEYS or session.get("_fresh"):
+    field = csrf_field(current_app.config)
+    if not is_anonymous(session, field):
         return response
     body = response.get_data()
-    has_token = "csrf_token" in g  # Flask-WTF keeps the request's signed token there once a form rendered it
+    has_token = field in g  # Flask-WTF keeps the request's signed token there once a form rendered it
     if has_token:
         body = body.replace(generate_csrf().encode(), TOKEN_MARK)
-    kept_session = {name: value for name, value in session.items() if name != "csrf_token"}
+    kept_session = {name: value for name, value in session.items() if name != field}
     environ[CANDIDATE_ENVIRON] = (body, has_token, kept_session, request.endpoint, g.get("page_cache_repeats", ()))
     return response

@@ -198,3 +198,13 @@ def test_a_revisit_of_a_kept_page_costs_a_304(cached_app):
     revisit = cached_app.test_client().get("/contact", headers={"If-None-Match": tag})
     assert revisit.headers["X-Page-Cache"] == "hit" and revisit.status_code == 304
     assert "Date" not in revisit.headers  # the first answer's date is not repeated; the server dates each one
+
+
+def test_a_renamed_csrf_field_still_gets_kept_pages_with_a_token_of_their_own(app_with):
+    app = app_with(PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True, WTF_CSRF_FIELD_NAME="portal_csrf")
+    first = app.test_client().get("/track")
+    again = app.test_client().get("/track")
+    assert again.headers["X-Page-Cache"] == "hit"
+    tokens = [re.search(r'name="portal_csrf" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+              for page in (first, again)]
+    assert all(tokens) and tokens[0].group(1) != tokens[1].group(1)
