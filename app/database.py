@@ -7,6 +7,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from app.extensions import db
+from app.metrics import WRITER_WAIT
 from app.writer_queue import WriterQueue
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -142,6 +143,7 @@ def _take_turn(queue, record_info, timeout):
     if record_info.get(WRITER_TURN):
         return timeout
     left = queue.acquire(timeout)
+    WRITER_WAIT.observe(timeout - (left or 0.0))
     if left is None:
         return 0.0
     record_info[WRITER_TURN] = True

@@ -27,6 +27,9 @@ REQUESTS = Counter("portal_http_requests", "HTTP requests answered, by endpoint,
 LATENCY = Histogram("portal_http_request_duration_seconds", "Time to answer an HTTP request, by endpoint.",
                     ["endpoint", "method"], registry=REQUEST_REGISTRY,
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+WRITER_WAIT = Histogram("portal_sqlite_writer_wait_seconds",
+                        "Time a write transaction waited for its turn in the SQLite writer queue.",
+                        registry=REQUEST_REGISTRY, buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0))
 
 
 @bp.get("/metrics")

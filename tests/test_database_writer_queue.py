@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from app.database import reads_before_writes
 from app.extensions import db
+from app.metrics import REQUEST_REGISTRY
 from app.writer_queue import WriterQueue
 from tests.test_complaints_api import PAYLOAD
 
@@ -181,3 +182,14 @@ def test_triage_lookups_read_the_newest_rows_from_an_index_without_sorting(app_c
         f"EXPLAIN QUERY PLAN SELECT id, description FROM complaint WHERE {column} = 'x' "
         "AND created_at >= '2026-01-01' ORDER BY created_at DESC LIMIT 50")))
     assert f"ix_complaint_{column}_created" in plan and "TEMP B-TREE" not in plan
+
+
+def test_each_turn_is_measured_for_the_metrics(app, client, sqlite_path):
+    def turns():
+        return REQUEST_REGISTRY.get_sample_value("portal_sqlite_writer_wait_seconds_count") or 0
+
+    before = turns()
+    assert client.post("/api/v1/complaints", json=PAYLOAD).status_code == 201
+    assert turns() == before + 1  # one write transaction; the lookups before it took no turn
+    scraped = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    assert "portal_sqlite_writer_wait_seconds_bucket" in scraped
