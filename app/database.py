@@ -1,4 +1,4 @@
-"""Engine tuning: SQLite needs WAL, a busy timeout, deferred reads and BEGIN IMMEDIATE for writes."""
+"""Engine tuning: SQLite needs WAL, a busy timeout, deferred reads, and BEGIN IMMEDIATE after a writer's turn."""
 import contextlib
 import functools
 
