@@ -26,6 +26,7 @@ ENDED_BY_USER = (Status.WITHDRAWN, Status.MERGED)
 ALL_TIME = ""  # the day of cells that are never filtered by period (the seller table)
 GENERATION = "generation"  # an all-time cell bumped by every change: the statistics caches' fingerprint
 SELLER_FAULT = "seller_penalised"
+PENDING_DELTA = "complaint_tally_delta"  # a flush's cell changes, from before the flush to after it
 # Stored durations are counted per band (upper edges in hours), so a percentile reads the band it falls in from
 # the tally and then walks only that band of the duration's index, not half a million entries.
 BAND_EDGES_HOURS = (1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 720)
@@ -119,8 +120,13 @@ def portal_zone():
 
 
 @event.listens_for(Session, "before_flush")
-def _count_changes(session, _context, _instances):
-    """Move every written complaint between its old and new cells, in the flush that writes it."""
+def _count_changes(session, flush_context, _instances):
+    """Move every written complaint between its old and new cells, in the flush that writes it.
+
+    The cells are worked out here, before the complaints are written (their `tally_keys` go with them), and added
+    to the tally after (`_write_counts`): on PostgreSQL the day's shared cells then stay locked only from the
+    end of the flush to the commit, not while the rows are inserted.
+    """
     changed = [c for c in (*session.new, *session.dirty) if isinstance(c, Complaint)]
     gone = [c for c in session.deleted if isinstance(c, Complaint)]
     if not changed and not gone:
@@ -138,7 +144,15 @@ def _count_changes(session, _context, _instances):
         delta.subtract(tuple(k) for k in complaint.tally_keys or ())
     if any(delta.values()):
         delta[(ALL_TIME, GENERATION, "")] += 1
-    add(session.connection(), delta)
+    flush_context.attributes[PENDING_DELTA] = delta
+
+
+@event.listens_for(Session, "after_flush")
+def _write_counts(session, flush_context):
+    """Add the cells `_count_changes` worked out to the tally, in the same transaction (a failed flush adds none)."""
+    delta = flush_context.attributes.pop(PENDING_DELTA, None)
+    if delta:
+        add(session.connection(), delta)
 
 
 def _fill_defaults(complaint):
