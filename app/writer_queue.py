@@ -32,29 +32,34 @@ class WriterQueue:
         _QUEUES.add(self)
 
     def acquire(self, timeout):
-        """Wait up to `timeout` seconds for the turn; return the seconds left, or None when it did not come."""
+        """Wait up to `timeout` seconds for the turn; return the seconds left, or None when it did not come.
+
+        Without a lock file (a read-only folder) the turn orders this process's threads only, and the time left
+        is all SQLite's busy handler has to order the processes.
+        """
         deadline = time.monotonic() + timeout
         if not self._local.acquire(timeout=max(timeout, 0)):
             return None
         try:
             fd = self._file()
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return max(deadline - time.monotonic(), 0.0)
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        break
-                    time.sleep(POLL_SECONDS)
         except OSError:
-            pass  # no lock file (a read-only folder): SQLite's busy handler alone orders the writers
+            return max(deadline - time.monotonic(), 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return max(deadline - time.monotonic(), 0.0)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(POLL_SECONDS)
         self._local.release()
         return None
 
     def release(self):
         """End the turn taken by `acquire`."""
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._local.release()
 

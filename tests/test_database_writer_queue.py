@@ -36,14 +36,13 @@ def test_a_second_writer_waits_for_the_turn_and_gets_it_once_it_is_released(tmp_
     assert first.acquire(1.0) is not None
     assert second.acquire(0.05) is None  # still the first writer's turn
 
-    released_at, waited = [], []
+    released_at, started, waited = [], [], []
 
     def wait_for_turn():
-        started = time.monotonic()
-        assert second.acquire(5.0) is not None
-        waited.append(time.monotonic())
-        second.release()
-        assert started < released_at[0]
+        started.append(time.monotonic())
+        if second.acquire(5.0) is not None:
+            waited.append(time.monotonic())
+            second.release()
 
     waiter = threading.Thread(target=wait_for_turn)
     waiter.start()
@@ -51,7 +50,18 @@ def test_a_second_writer_waits_for_the_turn_and_gets_it_once_it_is_released(tmp_
     released_at.append(time.monotonic())
     first.release()
     waiter.join(5)
-    assert waited and waited[0] - released_at[0] < 0.5  # woken within a poll or two, not a busy-handler sleep
+    assert started[0] < released_at[0] < waited[0]  # it waited for the release…
+    assert waited[0] - released_at[0] < 0.5  # …and was woken within a poll or two, not a busy-handler sleep
+
+
+def test_without_a_lock_file_the_threads_of_a_process_still_take_turns_and_sqlite_gets_the_time(tmp_path):
+    queue = WriterQueue(tmp_path / "missing-folder" / "db")  # the lock file cannot be created
+    left = queue.acquire(1.0)
+    assert left is not None and left > 0.9  # all of it left for SQLite's own busy handler
+    assert queue.acquire(0.05) is None  # a second writer of this process waits for the turn
+    queue.release()
+    assert queue.acquire(0.05) is not None
+    queue.release()
 
 
 def test_the_threads_of_one_process_take_turns(tmp_path):
